@@ -1,0 +1,106 @@
+import { InvalidArgumentError } from 'commander';
+import { parseArgs, UsageError, formatListenAddress, type Config } from './cli';
+import type { Collector } from './collectors/collector';
+import { createDiskCollector } from './collectors/disk';
+import { poolSize, statfsCapacity, StatfsGate } from './collectors/disk/statfs_gate';
+import { createMemoryCollector } from './collectors/memory';
+import { ProcessMetrics } from './collectors/process';
+import { formatDuration } from './duration';
+import { ExporterServer, ListenError } from './http/server';
+import { createLogger, errorMessage, type Logger } from './log';
+import { BUILD_INFO } from './metrics/catalog';
+import { SampleSet } from './metrics/samples';
+import { Scraper } from './scrape';
+import { REVISION, VERSION } from './version';
+
+/** Graceful-shutdown budget: in-flight responses get this long after SIGTERM/SIGINT. */
+const SHUTDOWN_GRACE_MS = 5_000;
+
+export function buildCollectors(config: Config, log: Logger, platform: NodeJS.Platform = process.platform): Collector[] {
+  const collectors: Collector[] = [];
+  if (config.collectors.memory) collectors.push(createMemoryCollector({ procfs: config.procfs, platform, log }));
+  if (config.collectors.disk) {
+    const gate = new StatfsGate(statfsCapacity(poolSize()));
+    collectors.push(
+      createDiskCollector({
+        platform,
+        procfs: config.procfs,
+        rootfs: config.rootfs,
+        filter: { mountPointsExclude: config.mountPointsExclude, fsTypesExclude: config.fsTypesExclude },
+        gate,
+        log,
+      }),
+    );
+  }
+  return collectors;
+}
+
+function buildInfo(): SampleSet {
+  const s = new SampleSet();
+  s.add(BUILD_INFO, 1, [VERSION, REVISION, process.version, process.platform, process.arch]);
+  return s;
+}
+
+/** Runs the exporter until SIGTERM/SIGINT. Sets process.exitCode for usage and bind errors. */
+export async function main(args: readonly string[]): Promise<void> {
+  let config: Config;
+  try {
+    const parsed = parseArgs(args);
+    if (parsed.kind === 'exit') {
+      process.stdout.write(parsed.output);
+      process.exitCode = parsed.code;
+      return;
+    }
+    config = parsed.config;
+  } catch (err) {
+    if (err instanceof UsageError || err instanceof InvalidArgumentError) {
+      process.stderr.write(`sys-exporter: error: ${errorMessage(err)}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    throw err;
+  }
+
+  const log = createLogger(config.logLevel, config.logFormat);
+  const collectors = buildCollectors(config, log);
+  const scraper = new Scraper(collectors, log, { timeoutMs: config.timeoutMs, intervalMs: config.intervalMs });
+  const server = new ExporterServer({ config, scraper, processMetrics: new ProcessMetrics(), buildInfo: buildInfo(), log });
+
+  let addresses: string[];
+  try {
+    addresses = await server.listen();
+  } catch (err) {
+    if (!(err instanceof ListenError)) throw err;
+    log.error(err.message);
+    scraper.stop();
+    process.exitCode = 1;
+    return;
+  }
+  log.info('sys-exporter started', {
+    version: VERSION,
+    revision: REVISION,
+    addresses: addresses.join(','),
+    listen: config.listenAddresses.map(formatListenAddress).join(','),
+    telemetry_path: config.telemetryPath,
+    collectors: collectors.map((c) => c.name).join(','),
+    mode: config.intervalMs > 0 ? `background every ${formatDuration(config.intervalMs)}` : 'on scrape',
+    timeout: formatDuration(config.timeoutMs),
+    uv_threadpool_size: poolSize(),
+  });
+  scraper.start();
+
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals): void => {
+    if (stopping) return;
+    stopping = true;
+    log.info('shutting down', { signal });
+    scraper.stop();
+    void server.close(SHUTDOWN_GRACE_MS).then(() => {
+      log.info('stopped');
+      // Exit explicitly: a statfs hung on a dead mount would otherwise keep the process alive.
+      process.exit(0);
+    });
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}

@@ -1,0 +1,272 @@
+import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { COLLECTOR_NAMES, type CollectorName } from './collectors/collector';
+import { DEFAULT_FS_TYPES_EXCLUDE, DEFAULT_MOUNT_POINTS_EXCLUDE } from './collectors/disk';
+import { formatDuration, parseDuration } from './duration';
+import { errorMessage, LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from './log';
+import { REVISION, VERSION } from './version';
+
+export interface ListenAddress {
+  /** undefined: every interface (IPv6 and IPv4, as Node's listen() without a host). */
+  readonly host: string | undefined;
+  readonly port: number;
+}
+
+export interface Config {
+  readonly listenAddresses: readonly ListenAddress[];
+  readonly telemetryPath: string;
+  readonly maxRequests: number;
+  readonly collectors: Readonly<Record<CollectorName, boolean>>;
+  readonly mountPointsExclude: RegExp;
+  readonly fsTypesExclude: RegExp;
+  readonly timeoutMs: number;
+  readonly intervalMs: number;
+  readonly procfs: string;
+  readonly rootfs: string;
+  readonly logLevel: LogLevel;
+  readonly logFormat: LogFormat;
+  readonly configFile: string | undefined;
+}
+
+/** A bad command line or config file: reported on one line, exit code 2. */
+export class UsageError extends Error {}
+
+/** What `main` should do after parsing. */
+export type CliResult = { kind: 'run'; config: Config } | { kind: 'exit'; code: number; output: string };
+
+export function parseListenAddress(s: string): ListenAddress {
+  const m = /^(?:\[([^\]]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(s);
+  if (!m) throw new InvalidArgumentError(`"${s}" is not host:port (e.g. :9601, 127.0.0.1:9601, [::1]:9601)`);
+  const port = Number(m[3]);
+  if (port > 65535) throw new InvalidArgumentError(`port ${port} in "${s}" is out of range`);
+  const v6 = m[1];
+  const host = v6 ?? m[2];
+  if (v6 !== undefined && isIP(v6.replace(/%.*$/, '')) !== 6) {
+    throw new InvalidArgumentError(`"${v6}" in "${s}" is not an IPv6 address`);
+  }
+  if (v6 === undefined && host !== '' && isIP(host) === 0 && !/^[a-zA-Z0-9]([a-zA-Z0-9.-]*[a-zA-Z0-9])?$/.test(host)) {
+    throw new InvalidArgumentError(`"${host}" in "${s}" is not a host name or IP address`);
+  }
+  return { host: host === '' ? undefined : host, port };
+}
+
+export function formatListenAddress(a: ListenAddress): string {
+  if (a.host === undefined) return `:${a.port}`;
+  return isIP(a.host) === 6 ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`;
+}
+
+function duration(min: number): (v: string) => number {
+  return (v) => {
+    let ms: number;
+    try {
+      ms = parseDuration(v);
+    } catch (err) {
+      throw new InvalidArgumentError(errorMessage(err));
+    }
+    if (ms < min) throw new InvalidArgumentError(`"${v}" must be at least ${formatDuration(min)}`);
+    return ms;
+  };
+}
+
+function regex(v: string): RegExp {
+  try {
+    return new RegExp(v);
+  } catch (err) {
+    throw new InvalidArgumentError(`invalid regular expression: ${errorMessage(err)}`);
+  }
+}
+
+function nonNegativeInt(v: string): number {
+  if (!/^\d+$/.test(v.trim())) throw new InvalidArgumentError(`"${v}" is not a whole number >= 0`);
+  return Number(v);
+}
+
+function telemetryPath(v: string): string {
+  if (!v.startsWith('/') || v === '/' || /\s|[?#]/.test(v)) {
+    throw new InvalidArgumentError(`"${v}" must be a path starting with "/" (not "/" itself), without spaces, "?" or "#"`);
+  }
+  return v;
+}
+
+/**
+ * One flag: its name (without `--`), what it takes, and how a value is checked. The same table
+ * drives commander, the config file's keys and (later) the packaging descriptors.
+ */
+export interface FlagSpec {
+  readonly name: string;
+  /** `<placeholder>` for flags taking a value; undefined for switches. */
+  readonly arg?: string;
+  readonly help: string;
+  /** The default as a user would write it (shown in --help and the descriptors). */
+  readonly defaultText?: string;
+  readonly parse?: (v: string) => unknown;
+  readonly repeatable?: boolean;
+  readonly choices?: readonly string[];
+  /** Switches that also have a --no-<name> form (collectors). */
+  readonly negatable?: boolean;
+}
+
+export const DEFAULT_PORT = 9601;
+const DEFAULT_TIMEOUT = '5s';
+
+export const FLAGS: readonly FlagSpec[] = [
+  { name: 'web.listen-address', arg: '<address>', repeatable: true, defaultText: `:${DEFAULT_PORT}`, parse: parseListenAddress,
+    help: 'Address to listen on for metrics and the landing page; repeat for several. ":port" means every interface.' },
+  { name: 'web.telemetry-path', arg: '<path>', defaultText: '/metrics', parse: telemetryPath, help: 'Path under which to expose metrics.' },
+  { name: 'web.max-requests', arg: '<n>', defaultText: '40', parse: nonNegativeInt,
+    help: 'Maximum number of scrapes served at once; more get 503. 0 means no limit.' },
+  ...COLLECTOR_NAMES.map((c): FlagSpec => ({
+    name: `collector.${c}`, negatable: true, help: `Enable the ${c} collector (default: enabled; --no-collector.${c} disables it).`,
+  })),
+  { name: 'collector.disable-defaults', help: 'Disable every collector not enabled explicitly with --collector.<name>.' },
+  { name: 'collector.disk.mount-points-exclude', arg: '<regex>', defaultText: DEFAULT_MOUNT_POINTS_EXCLUDE, parse: regex,
+    help: 'Regular expression of mount points to leave out.' },
+  { name: 'collector.disk.fs-types-exclude', arg: '<regex>', defaultText: DEFAULT_FS_TYPES_EXCLUDE, parse: regex,
+    help: 'Regular expression of filesystem types to leave out.' },
+  { name: 'collector.timeout', arg: '<duration>', defaultText: DEFAULT_TIMEOUT, parse: duration(1),
+    help: 'Deadline of each collector in one scrape (lowered by X-Prometheus-Scrape-Timeout-Seconds).' },
+  { name: 'collection.interval', arg: '<duration>', defaultText: '0', parse: duration(0),
+    help: 'Collect in the background at this interval and serve the latest snapshot; 0 collects on each scrape.' },
+  { name: 'path.procfs', arg: '<path>', defaultText: '/proc', help: 'procfs mount point.' },
+  { name: 'path.rootfs', arg: '<path>', defaultText: '/', help: 'Root filesystem mount point (mount points are statfs\'ed below it).' },
+  { name: 'log.level', arg: '<level>', defaultText: 'info', choices: LOG_LEVELS, help: 'Only log messages with this severity or above.' },
+  { name: 'log.format', arg: '<format>', defaultText: 'logfmt', choices: LOG_FORMATS, help: 'Log format on stderr.' },
+  { name: 'config.file', arg: '<file>', help: 'YAML file whose keys are these flag names (e.g. "web.listen-address: :9601"); flags on the command line win.' },
+];
+
+export function versionText(): string {
+  return `sys-exporter, version ${VERSION} (revision: ${REVISION})\n  node: ${process.version}, platform: ${process.platform}/${process.arch}\n`;
+}
+
+function buildProgram(): { program: Command; keys: Map<string, string> } {
+  const program = new Command('sys-exporter')
+    .description('Host metrics exporter: memory, disk and scrape health for Prometheus and BlueKing.')
+    .helpOption('-h, --help', 'Show this help.')
+    .version(versionText().trimEnd(), '--version', 'Show the version.')
+    .allowExcessArguments(false)
+    .exitOverride()
+    .configureOutput({ writeOut: () => undefined, writeErr: () => undefined });
+  const keys = new Map<string, string>(); // flag name -> commander attribute
+  for (const f of FLAGS) {
+    const opt = new Option(`--${f.name}${f.arg ? ` ${f.arg}` : ''}`, f.help);
+    if (f.choices) opt.choices(f.choices);
+    if (f.parse) {
+      const parse = f.parse;
+      opt.argParser(f.repeatable ? (v: string, prev: unknown) => [...((prev as unknown[] | undefined) ?? []), parse(v)] : parse);
+    }
+    if (f.defaultText !== undefined) opt.default(undefined, f.defaultText);
+    program.addOption(opt);
+    if (f.negatable) program.addOption(new Option(`--no-${f.name}`, `Disable the ${f.name.split('.')[1]} collector.`));
+    keys.set(f.name, opt.attributeName());
+  }
+  return { program, keys };
+}
+
+/** Value of one config-file key, checked as the flag's own value would be. */
+function fromConfigValue(f: FlagSpec, v: unknown, file: string): unknown {
+  const where = `config file ${file}: key "${f.name}"`;
+  if (!f.arg) {
+    if (typeof v !== 'boolean') throw new UsageError(`${where} must be true or false`);
+    return v;
+  }
+  const items = f.repeatable && Array.isArray(v) ? v : [v];
+  if (!f.repeatable && Array.isArray(v)) throw new UsageError(`${where} takes one value, not a list`);
+  const parsed = items.map((item) => {
+    if (typeof item !== 'string' && typeof item !== 'number') throw new UsageError(`${where} must be a string`);
+    const s = String(item);
+    if (f.choices && !f.choices.includes(s)) throw new UsageError(`${where}: "${s}" is not one of ${f.choices.join(', ')}`);
+    try {
+      return f.parse ? f.parse(s) : s;
+    } catch (err) {
+      throw new UsageError(`${where}: ${errorMessage(err)}`);
+    }
+  });
+  return f.repeatable ? parsed : parsed[0];
+}
+
+function readConfigFile(file: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new UsageError(`cannot read config file ${file}: ${(err as NodeJS.ErrnoException).code ?? errorMessage(err)}`);
+  }
+  // Loaded only when a config file is given: most hosts run on flags alone.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const YAML = require('yaml') as typeof import('yaml');
+  let doc: unknown;
+  try {
+    doc = YAML.parse(text, { uniqueKeys: true });
+  } catch (err) {
+    throw new UsageError(`config file ${file} is not valid YAML: ${errorMessage(err)}`);
+  }
+  if (doc === null || doc === undefined) return {};
+  if (typeof doc !== 'object' || Array.isArray(doc)) throw new UsageError(`config file ${file} must be a mapping of flag names to values`);
+  return doc as Record<string, unknown>;
+}
+
+function cleanCommanderMessage(msg: string): string {
+  return msg.replace(/^error:\s*/, '');
+}
+
+/** Parses the user's arguments (argv without node and script) into a Config, or an exit. */
+export function parseArgs(args: readonly string[]): CliResult {
+  const { program, keys } = buildProgram();
+  try {
+    program.parse([...args], { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.version') return { kind: 'exit', code: 0, output: versionText() };
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.help') {
+        return { kind: 'exit', code: 0, output: program.helpInformation() };
+      }
+      throw new UsageError(cleanCommanderMessage(err.message));
+    }
+    throw err;
+  }
+  const configFile = program.getOptionValue(keys.get('config.file')!) as string | undefined;
+  if (configFile !== undefined) {
+    const doc = readConfigFile(configFile);
+    const byName = new Map(FLAGS.map((f) => [f.name, f]));
+    for (const [k, v] of Object.entries(doc)) {
+      const f = byName.get(k);
+      if (!f || k === 'config.file') throw new UsageError(`config file ${configFile}: unknown key "${k}"`);
+      const attr = keys.get(k)!;
+      if (program.getOptionValueSource(attr) === 'cli') continue; // the command line wins
+      program.setOptionValueWithSource(attr, fromConfigValue(f, v, configFile), 'config');
+    }
+  }
+  const value = <T>(name: string): T | undefined => program.getOptionValue(keys.get(name)!) as T | undefined;
+  const flag = FLAGS.find.bind(FLAGS);
+  const dflt = <T>(name: string): T => {
+    const f = flag((x) => x.name === name)!;
+    return (f.parse ? f.parse(f.defaultText!) : f.defaultText) as T;
+  };
+  const pick = <T>(name: string): T => value<T>(name) ?? dflt<T>(name);
+
+  const disableDefaults = value<boolean>('collector.disable-defaults') === true;
+  const collectors = Object.fromEntries(
+    COLLECTOR_NAMES.map((c) => [c, value<boolean>(`collector.${c}`) ?? !disableDefaults]),
+  ) as Record<CollectorName, boolean>;
+
+  const listen = value<ListenAddress[]>('web.listen-address');
+  return {
+    kind: 'run',
+    config: {
+      listenAddresses: listen && listen.length > 0 ? listen : [dflt<ListenAddress>('web.listen-address')],
+      telemetryPath: pick<string>('web.telemetry-path'),
+      maxRequests: pick<number>('web.max-requests'),
+      collectors,
+      mountPointsExclude: pick<RegExp>('collector.disk.mount-points-exclude'),
+      fsTypesExclude: pick<RegExp>('collector.disk.fs-types-exclude'),
+      timeoutMs: pick<number>('collector.timeout'),
+      intervalMs: pick<number>('collection.interval'),
+      procfs: pick<string>('path.procfs'),
+      rootfs: pick<string>('path.rootfs'),
+      logLevel: pick<LogLevel>('log.level'),
+      logFormat: pick<LogFormat>('log.format'),
+      configFile,
+    },
+  };
+}

@@ -1,0 +1,146 @@
+import { join } from 'node:path';
+import type { Collector, CollectContext } from '../collector';
+import type { Logger } from '../../log';
+import {
+  DISK_AVAILABLE, DISK_DEVICE_ERROR, DISK_FILES, DISK_FILES_FREE, DISK_FREE, DISK_HUNG_STATFS,
+  DISK_READONLY, DISK_SIZE, DISK_USED, DISK_USED_RATIO, emittedOn,
+} from '../../metrics/catalog';
+import { renderLabels, type SampleSet } from '../../metrics/samples';
+import { filterMounts, parseMountinfo, readMountinfo, type MountEntry, type MountFilter } from './mounts_linux';
+import { Deadline, StatfsGate, type StatfsOutcome } from './statfs_gate';
+import { BackgroundVolumes, sysinfoDiscovery, type VolumeDiscovery } from './volumes_windows';
+
+/**
+ * node_exporter's default excludes (filesystem_linux.go), so that dashboards built for it see the
+ * same set of mount points.
+ */
+export const DEFAULT_MOUNT_POINTS_EXCLUDE =
+  '^/(dev|proc|run/credentials/.+|sys|var/lib/docker/.+|var/lib/containers/storage/.+)($|/)';
+export const DEFAULT_FS_TYPES_EXCLUDE =
+  '^(autofs|binfmt_misc|bpf|cgroup2?|configfs|debugfs|devpts|devtmpfs|fusectl|hugetlbfs|iso9660|mqueue|nsfs|overlay|proc|procfs|pstore|rpc_pipefs|securityfs|selinuxfs|squashfs|erofs|sysfs|tracefs)$';
+
+/** A mount to query, with its label set rendered once for as long as the mount table holds. */
+interface Target {
+  readonly mount: MountEntry;
+  readonly statfsPath: string;
+  readonly labels: string;
+}
+
+/** Where the collector learns the mount list from; returns the same array while nothing changed. */
+export type MountSource = (signal: AbortSignal) => MountEntry[] | Promise<MountEntry[]>;
+
+export interface DiskOptions {
+  readonly platform: NodeJS.Platform;
+  readonly procfs: string;
+  readonly rootfs: string;
+  readonly filter: MountFilter;
+  readonly gate: StatfsGate;
+  readonly log: Logger;
+  /** Windows: injected discovery (tests); defaults to WMI with a drive-letter fallback. */
+  readonly discovery?: VolumeDiscovery;
+}
+
+/** Time kept back from the collector deadline so that partial results still make the scrape. */
+function softDeadline(deadline: number, now = Date.now()): number {
+  const margin = Math.min(250, Math.max(5, (deadline - now) * 0.05));
+  return deadline - margin;
+}
+
+export class DiskCollector implements Collector {
+  readonly name = 'disk';
+  private lastMounts: readonly MountEntry[] | undefined;
+  private targets: Target[] = [];
+
+  constructor(
+    private readonly source: MountSource,
+    private readonly statfsPath: (m: MountEntry) => string,
+    private readonly gate: StatfsGate,
+    private readonly platform: NodeJS.Platform,
+    private readonly onClose?: () => void,
+  ) {}
+
+  async collect(ctx: CollectContext, out: SampleSet): Promise<void> {
+    const targets = this.targetsFor(await this.source(ctx.signal));
+    const deadline = new Deadline(softDeadline(ctx.deadline));
+    let outcomes: StatfsOutcome[];
+    try {
+      outcomes = await Promise.all(targets.map((t) => this.gate.query(t.statfsPath, deadline)));
+    } finally {
+      deadline.cancel();
+    }
+    const inodes = emittedOn(DISK_FILES, this.platform);
+    for (let i = 0; i < targets.length; i++) {
+      const { mount, labels } = targets[i];
+      const o = outcomes[i];
+      out.addRendered(DISK_READONLY, labels, mount.readonly ? 1 : 0);
+      if (!('ok' in o)) {
+        out.addRendered(DISK_DEVICE_ERROR, labels, 1);
+        continue;
+      }
+      const s = o.ok;
+      const size = s.blocks * s.bsize;
+      const free = s.bfree * s.bsize;
+      const avail = s.bavail * s.bsize;
+      const used = size - free;
+      out.addRendered(DISK_DEVICE_ERROR, labels, 0);
+      out.addRendered(DISK_SIZE, labels, size);
+      out.addRendered(DISK_FREE, labels, free);
+      out.addRendered(DISK_AVAILABLE, labels, avail);
+      out.addRendered(DISK_USED, labels, used);
+      out.addRendered(DISK_USED_RATIO, labels, used + avail > 0 ? used / (used + avail) : 0);
+      if (inodes) {
+        out.addRendered(DISK_FILES, labels, s.files);
+        out.addRendered(DISK_FILES_FREE, labels, s.ffree);
+      }
+    }
+    out.add(DISK_HUNG_STATFS, this.gate.hung);
+  }
+
+  close(): void {
+    this.onClose?.();
+  }
+
+  private targetsFor(mounts: readonly MountEntry[]): Target[] {
+    if (mounts !== this.lastMounts) {
+      this.lastMounts = mounts;
+      this.targets = mounts.map((m) => ({
+        mount: m,
+        statfsPath: this.statfsPath(m),
+        labels: renderLabels(DISK_SIZE.labels, [m.device, m.fstype, m.mountpoint]),
+      }));
+    }
+    return this.targets;
+  }
+}
+
+/** Linux mount source: re-parses mountinfo only when its text changed. */
+export function linuxMounts(procfs: string, filter: MountFilter): MountSource {
+  let lastText = '';
+  let mounts: MountEntry[] = [];
+  return () => {
+    const text = readMountinfo(procfs);
+    if (text !== lastText) {
+      lastText = text;
+      mounts = filterMounts(parseMountinfo(text), filter);
+    }
+    return mounts;
+  };
+}
+
+export function createDiskCollector(o: DiskOptions): DiskCollector {
+  if (o.platform === 'win32' || o.discovery) {
+    const volumes = new BackgroundVolumes(o.discovery ?? sysinfoDiscovery(o.gate), o.log);
+    let last: MountEntry[] = [];
+    let lastFiltered: MountEntry[] = [];
+    const source: MountSource = async (signal) => {
+      const list = await volumes.current(signal);
+      if (list !== last) {
+        last = list;
+        lastFiltered = filterMounts(list, o.filter);
+      }
+      return lastFiltered;
+    };
+    return new DiskCollector(source, (m) => `${m.mountpoint}\\`, o.gate, o.platform, () => volumes.close());
+  }
+  return new DiskCollector(linuxMounts(o.procfs, o.filter), (m) => join(o.rootfs, m.mountpoint), o.gate, o.platform);
+}

@@ -1,0 +1,74 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface MountEntry {
+  readonly device: string;
+  readonly mountpoint: string;
+  readonly fstype: string;
+  readonly readonly: boolean;
+}
+
+/** Decodes mountinfo's octal escapes (`\040` space, `\011` tab, `\012` newline, `\134` backslash) as bytes. */
+export function decodeOctal(field: string): string {
+  if (!field.includes('\\')) return field;
+  const bytes: number[] = [];
+  for (let i = 0; i < field.length; i++) {
+    if (field[i] === '\\' && /^[0-7]{3}$/.test(field.slice(i + 1, i + 4))) {
+      bytes.push(parseInt(field.slice(i + 1, i + 4), 8));
+      i += 3;
+    } else {
+      for (const b of Buffer.from(field[i], 'utf8')) bytes.push(b);
+    }
+  }
+  return Buffer.from(bytes).toString('utf8');
+}
+
+/**
+ * Parses /proc/<pid>/mountinfo (see proc(5)): the mount point is field 5, mount options field 6,
+ * then optional fields up to a lone "-", then fstype, source and superblock options. A mount
+ * point listed twice keeps its last entry, which is the one visible at that path (a mount
+ * stacked over another); bind mounts are distinct mount points and stay.
+ */
+export function parseMountinfo(text: string): MountEntry[] {
+  const byMountpoint = new Map<string, MountEntry>();
+  for (const line of text.split('\n')) {
+    if (!line) continue;
+    const f = line.split(' ');
+    const sep = f.indexOf('-', 6);
+    if (f.length < 10 || sep < 0 || f.length < sep + 3) continue; // malformed line: skip it
+    const mountpoint = decodeOctal(f[4]);
+    const options = f[5].split(',');
+    const superOptions = (f[sep + 3] ?? '').split(',');
+    const entry: MountEntry = {
+      device: decodeOctal(f[sep + 2]),
+      mountpoint,
+      fstype: decodeOctal(f[sep + 1]),
+      readonly: options.includes('ro') || superOptions.includes('ro'),
+    };
+    byMountpoint.delete(mountpoint); // re-insert so that order follows the visible entry
+    byMountpoint.set(mountpoint, entry);
+  }
+  return [...byMountpoint.values()];
+}
+
+/**
+ * Reads the mount table of PID 1 (the host's view when the exporter runs in a container with the
+ * host's /proc), falling back to our own. Synchronous on purpose: procfs answers from kernel
+ * memory without blocking, and this keeps mount discovery off libuv's pool.
+ */
+export function readMountinfo(procfs: string): string {
+  try {
+    return readFileSync(join(procfs, '1', 'mountinfo'), 'utf8');
+  } catch {
+    return readFileSync(join(procfs, 'self', 'mountinfo'), 'utf8');
+  }
+}
+
+export interface MountFilter {
+  readonly mountPointsExclude: RegExp;
+  readonly fsTypesExclude: RegExp;
+}
+
+export function filterMounts(mounts: readonly MountEntry[], f: MountFilter): MountEntry[] {
+  return mounts.filter((m) => !f.mountPointsExclude.test(m.mountpoint) && !f.fsTypesExclude.test(m.fstype));
+}

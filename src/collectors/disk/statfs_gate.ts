@@ -1,0 +1,138 @@
+import { promises as fsp } from 'node:fs';
+
+// Why this exists: fs.statfs runs on libuv's thread pool, which every async fs call and async
+// zlib share. A statfs on a dead NFS or FUSE mount never returns and holds its thread for good;
+// four of them freeze a naive Node exporter completely. The gate bounds how many statfs calls
+// may hold pool threads at once (leaving the rest of the pool to everything else), never runs
+// two calls for the same mount, and lets a caller stop waiting at its deadline.
+
+export interface StatfsResult {
+  readonly type: number;
+  readonly bsize: number;
+  readonly blocks: number;
+  readonly bfree: number;
+  readonly bavail: number;
+  readonly files: number;
+  readonly ffree: number;
+}
+
+export type StatfsFn = (path: string) => Promise<StatfsResult>;
+
+export type StatfsOutcome =
+  | { readonly ok: StatfsResult }
+  | { readonly error: string; readonly hung: boolean };
+
+/** Resolves at an epoch-ms deadline; shared by every wait of one collection. */
+export class Deadline {
+  readonly reached: Promise<void>;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(readonly at: number) {
+    this.reached = new Promise((resolve) => {
+      this.timer = setTimeout(resolve, Math.max(0, at - Date.now()));
+    });
+  }
+
+  cancel(): void {
+    clearTimeout(this.timer);
+  }
+}
+
+const TIMED_OUT = Symbol('timed out');
+
+/** Default libuv pool size when the user has not set UV_THREADPOOL_SIZE. */
+export const DEFAULT_POOL_SIZE = 32;
+
+/** Threads left to the rest of the process (async zlib, fs) however many mounts hang. */
+export function statfsCapacity(poolSize: number): number {
+  const reserve = Math.min(4, Math.floor(poolSize / 2));
+  return Math.max(1, poolSize - reserve);
+}
+
+/** libuv's pool size as libuv reads it (1..1024, default 4). */
+export function poolSize(env: NodeJS.ProcessEnv = process.env): number {
+  const n = Number.parseInt(env.UV_THREADPOOL_SIZE ?? '', 10);
+  return Number.isFinite(n) && n > 0 ? Math.min(n, 1024) : 4;
+}
+
+export class StatfsGate {
+  private readonly inflight = new Map<string, Promise<StatfsOutcome>>();
+  private readonly hungPaths = new Set<string>();
+  private readonly waiters: Array<(ok: boolean) => void> = [];
+  private running = 0;
+
+  constructor(
+    readonly capacity: number,
+    private readonly statfs: StatfsFn = (p) => fsp.statfs(p),
+  ) {}
+
+  /** Calls outstanding past the deadline of the collection that waited on them. */
+  get hung(): number {
+    return this.hungPaths.size;
+  }
+
+  /** Calls currently holding a pool thread. */
+  get active(): number {
+    return this.running;
+  }
+
+  async query(path: string, deadline: Deadline): Promise<StatfsOutcome> {
+    let call = this.inflight.get(path);
+    if (!call) {
+      if (!(await this.acquire(deadline))) {
+        return { error: `no statfs slot free before the deadline (${this.hungPaths.size} calls hung)`, hung: false };
+      }
+      call = this.inflight.get(path);
+      if (call || Date.now() >= deadline.at) {
+        // Another caller started this mount meanwhile, or the slot came too late to use.
+        this.release();
+        if (!call) return { error: 'no statfs slot free before the deadline', hung: false };
+      }
+      call ??= this.start(path);
+    }
+    const res = await Promise.race([call, deadline.reached.then((): typeof TIMED_OUT => TIMED_OUT)]);
+    if (res === TIMED_OUT) {
+      this.hungPaths.add(path);
+      return { error: 'statfs did not return before the deadline', hung: true };
+    }
+    return res;
+  }
+
+  private start(path: string): Promise<StatfsOutcome> {
+    const call = this.statfs(path).then(
+      (ok): StatfsOutcome => ({ ok }),
+      (err: NodeJS.ErrnoException): StatfsOutcome => ({ error: err.code ?? String(err), hung: false }),
+    );
+    this.inflight.set(path, call);
+    void call.then(() => {
+      this.inflight.delete(path);
+      this.hungPaths.delete(path);
+      this.release();
+    });
+    return call;
+  }
+
+  private acquire(deadline: Deadline): Promise<boolean> {
+    if (this.running < this.capacity) {
+      this.running++;
+      return Promise.resolve(true);
+    }
+    return new Promise<boolean>((resolve) => {
+      const waiter = (ok: boolean): void => resolve(ok);
+      this.waiters.push(waiter);
+      void deadline.reached.then(() => {
+        const i = this.waiters.indexOf(waiter);
+        if (i >= 0) {
+          this.waiters.splice(i, 1);
+          resolve(false);
+        }
+      });
+    });
+  }
+
+  private release(): void {
+    const next = this.waiters.shift();
+    if (next) next(true); // hand the slot over; `running` stays the same
+    else this.running--;
+  }
+}

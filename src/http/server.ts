@@ -1,0 +1,177 @@
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { promisify } from 'node:util';
+import { gzip as gzipCb } from 'node:zlib';
+import { formatListenAddress, type Config, type ListenAddress } from '../cli';
+import type { ProcessMetrics } from '../collectors/process';
+import { errorMessage, type Logger } from '../log';
+import { SNAPSHOT_AGE } from '../metrics/catalog';
+import { contentType, finish, render } from '../metrics/exposition';
+import { SampleSet } from '../metrics/samples';
+import { scrapeBudget, type Scraper } from '../scrape';
+import { VERSION } from '../version';
+import { acceptsGzip, negotiateFormat } from './negotiate';
+
+const gzip = promisify(gzipCb);
+
+/** A port that cannot be bound: exit code 1 with the address named. */
+export class ListenError extends Error {}
+
+export interface ServerDeps {
+  readonly config: Config;
+  readonly scraper: Scraper;
+  readonly processMetrics: ProcessMetrics;
+  /** sys_exporter_build_info, fixed for the process's life. */
+  readonly buildInfo: SampleSet;
+  readonly log: Logger;
+}
+
+const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+const html = (s: string): string => s.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]);
+
+export class ExporterServer {
+  private readonly servers: http.Server[] = [];
+  private inFlight = 0;
+
+  constructor(private readonly deps: ServerDeps) {}
+
+  /** Binds every listen address; on any failure closes what was bound and throws ListenError. */
+  async listen(): Promise<string[]> {
+    const bound: string[] = [];
+    try {
+      for (const addr of this.deps.config.listenAddresses) bound.push(await this.listenOne(addr));
+    } catch (err) {
+      await this.close(0);
+      throw err;
+    }
+    return bound;
+  }
+
+  private listenOne(addr: ListenAddress): Promise<string> {
+    const timeoutMs = this.deps.config.timeoutMs;
+    const server = http.createServer(
+      {
+        // Slow or idle clients cannot pin a connection: whole request within 10 s, headers in 5 s.
+        requestTimeout: 10_000,
+        headersTimeout: 5_000,
+        keepAliveTimeout: 5_000,
+        connectionsCheckingInterval: 1_000,
+        maxHeaderSize: 16 * 1024,
+      },
+      (req, res) => void this.handle(req, res),
+    );
+    server.timeout = Math.max(30_000, timeoutMs + 10_000);
+    this.servers.push(server);
+    return new Promise((resolve, reject) => {
+      const onError = (err: NodeJS.ErrnoException): void => {
+        const what = err.code === 'EADDRINUSE' ? 'address already in use' : err.code === 'EACCES' ? 'permission denied' : errorMessage(err);
+        reject(new ListenError(`listen tcp ${formatListenAddress(addr)}: ${what}`));
+      };
+      server.once('error', onError);
+      server.listen({ host: addr.host, port: addr.port }, () => {
+        server.off('error', onError);
+        const a = server.address() as AddressInfo;
+        resolve(a.family === 'IPv6' ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`);
+      });
+    });
+  }
+
+  /** Stops accepting, lets in-flight responses finish for at most `graceMs`, then cuts the rest. */
+  async close(graceMs: number): Promise<void> {
+    const closed = this.servers.map(
+      (s) =>
+        new Promise<void>((resolve) => {
+          if (!s.listening) return resolve();
+          s.close(() => resolve());
+          s.closeIdleConnections();
+        }),
+    );
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
+    await Promise.race([Promise.all(closed), grace]);
+    clearTimeout(timer);
+    for (const s of this.servers) s.closeAllConnections();
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    try {
+      const path = (req.url ?? '/').split('?', 1)[0];
+      const route =
+        path === this.deps.config.telemetryPath ? this.metrics : path === '/' ? this.landing : path === '/-/healthy' ? this.healthy : undefined;
+      if (!route) return this.plain(res, 404, 'Not Found\n');
+      if (req.method !== 'GET' && req.method !== 'HEAD') {
+        res.setHeader('Allow', 'GET, HEAD');
+        return this.plain(res, 405, 'Method Not Allowed\n');
+      }
+      await route.call(this, req, res);
+    } catch (err) {
+      this.deps.log.error('request failed', { path: req.url, err: errorMessage(err) });
+      if (!res.headersSent) this.plain(res, 500, 'Internal Server Error\n');
+      else res.destroy();
+    }
+  }
+
+  private reply(res: http.ServerResponse, status: number, type: string, body: string | Buffer, extra: http.OutgoingHttpHeaders = {}): void {
+    const buf = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+    res.writeHead(status, { 'Content-Type': type, 'Content-Length': buf.length, ...extra });
+    res.end(res.req.method === 'HEAD' ? undefined : buf);
+  }
+
+  private plain(res: http.ServerResponse, status: number, body: string): void {
+    this.reply(res, status, 'text/plain; charset=utf-8', body);
+  }
+
+  private async metrics(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const { config, scraper, processMetrics, buildInfo } = this.deps;
+    if (config.maxRequests > 0 && this.inFlight >= config.maxRequests) {
+      return this.plain(res, 503, `Too many concurrent scrapes (limit ${config.maxRequests}), try again later\n`);
+    }
+    this.inFlight++;
+    try {
+      const header = req.headers['x-prometheus-scrape-timeout-seconds'];
+      const snap = await scraper.snapshot(scrapeBudget(config.timeoutMs, Array.isArray(header) ? header[0] : header));
+      const age = new SampleSet();
+      age.add(SNAPSHOT_AGE, Math.max(0, (Date.now() - snap.completedAt) / 1000));
+      const sets: SampleSet[] = [];
+      for (const r of snap.results) if (r.samples) sets.push(r.samples);
+      sets.push(snap.health, age, buildInfo, await processMetrics.collect());
+      const format = negotiateFormat(req.headers.accept);
+      let body = Buffer.from(finish(render(sets, format), format), 'utf8');
+      const zipped = acceptsGzip(req.headers['accept-encoding']);
+      if (zipped) body = await gzip(body);
+      this.reply(res, 200, contentType(format), body, zipped ? { 'Content-Encoding': 'gzip', Vary: 'Accept-Encoding' } : { Vary: 'Accept-Encoding' });
+    } finally {
+      this.inFlight--;
+    }
+  }
+
+  private async landing(_req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const { config, scraper } = this.deps;
+    const snap = scraper.latest;
+    const rows = snap
+      ? snap.results
+          .map((r) => `<tr><td>${html(r.name)}</td><td>${r.success ? 'ok' : `failed: ${html(r.error ?? '')}`}</td><td>${r.durationSeconds.toFixed(4)} s</td></tr>`)
+          .join('\n')
+      : '<tr><td colspan="3">no collection yet</td></tr>';
+    const when = snap ? new Date(snap.completedAt).toISOString() : 'never';
+    const page = `<!DOCTYPE html>
+<html lang="en">
+<head><meta charset="utf-8"><title>sys-exporter</title></head>
+<body>
+<h1>sys-exporter ${html(VERSION)}</h1>
+<p>Host metrics for Prometheus and BlueKing: <a href="${html(config.telemetryPath)}">${html(config.telemetryPath)}</a></p>
+<h2>Collectors (last collection: ${when})</h2>
+<table>
+<tr><th>collector</th><th>last result</th><th>duration</th></tr>
+${rows}
+</table>
+</body>
+</html>
+`;
+    this.reply(res, 200, 'text/html; charset=utf-8', page);
+  }
+
+  private async healthy(_req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    this.plain(res, 200, 'Healthy\n');
+  }
+}

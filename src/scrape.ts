@@ -1,0 +1,154 @@
+import { performance } from 'node:perf_hooks';
+import type { Collector } from './collectors/collector';
+import { COLLECTOR_DURATION, COLLECTOR_ERRORS, COLLECTOR_SUCCESS } from './metrics/catalog';
+import { renderLabels, SampleSet } from './metrics/samples';
+import { errorMessage, type Logger } from './log';
+
+export interface CollectorResult {
+  readonly name: string;
+  readonly success: boolean;
+  readonly durationSeconds: number;
+  /** Present only when the collector succeeded: a failed one contributes no partial data. */
+  readonly samples?: SampleSet;
+  readonly error?: string;
+}
+
+/** One collection of every enabled collector: what a response is rendered from, whole. */
+export interface Snapshot {
+  /** Epoch ms when the collection finished. */
+  readonly completedAt: number;
+  readonly results: readonly CollectorResult[];
+  /** success / duration / errors_total per collector, as they stood for this collection. */
+  readonly health: SampleSet;
+}
+
+export interface ScraperOptions {
+  /** --collector.timeout in ms. */
+  readonly timeoutMs: number;
+  /** --collection.interval in ms; 0 collects on each scrape. */
+  readonly intervalMs: number;
+}
+
+/** Margin kept for rendering and sending when Prometheus tells us its scrape timeout. */
+const HEADER_MARGIN_MS = 500;
+
+/**
+ * The per-collector budget for one scrape: --collector.timeout, or less when the request carries
+ * X-Prometheus-Scrape-Timeout-Seconds (that value minus half a second).
+ */
+export function scrapeBudget(timeoutMs: number, scrapeTimeoutHeader: string | undefined): number {
+  const h = scrapeTimeoutHeader === undefined ? NaN : Number(scrapeTimeoutHeader);
+  if (!Number.isFinite(h) || h <= 0) return timeoutMs;
+  const fromHeader = h * 1000 > 2 * HEADER_MARGIN_MS ? h * 1000 - HEADER_MARGIN_MS : (h * 1000) / 2;
+  return Math.min(timeoutMs, fromHeader);
+}
+
+class DeadlineError extends Error {}
+
+/**
+ * Runs collectors concurrently and in isolation, shares a running collection among the scrapes
+ * that arrive during it, and in background mode refreshes a snapshot on a timer.
+ */
+export class Scraper {
+  private readonly errors = new Map<string, number>();
+  private readonly healthLabels = new Map<string, string>();
+  private inflight: Promise<Snapshot> | undefined;
+  private latestSnapshot: Snapshot | undefined;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly collectors: readonly Collector[],
+    private readonly log: Logger,
+    private readonly opts: ScraperOptions,
+  ) {
+    for (const c of collectors) {
+      this.errors.set(c.name, 0);
+      this.healthLabels.set(c.name, renderLabels(['collector'], [c.name]));
+    }
+  }
+
+  get background(): boolean {
+    return this.opts.intervalMs > 0;
+  }
+
+  /** The latest finished collection, if any (for the landing page). */
+  get latest(): Snapshot | undefined {
+    return this.latestSnapshot;
+  }
+
+  /** Starts the refresh timer in background mode; a no-op when collecting on each scrape. */
+  start(): void {
+    if (!this.background || this.timer) return;
+    const tick = (): void => {
+      if (!this.inflight) void this.run(this.opts.timeoutMs);
+    };
+    tick();
+    this.timer = setInterval(tick, this.opts.intervalMs);
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    for (const c of this.collectors) c.close?.();
+  }
+
+  /**
+   * The snapshot one scrape serves. On demand: joins the running collection, or starts one with
+   * `budgetMs`. In background mode: the latest snapshot at once (the first one is awaited).
+   */
+  snapshot(budgetMs: number = this.opts.timeoutMs): Promise<Snapshot> {
+    if (this.background && this.latestSnapshot) return Promise.resolve(this.latestSnapshot);
+    return this.inflight ?? this.run(this.background ? this.opts.timeoutMs : budgetMs);
+  }
+
+  private run(budgetMs: number): Promise<Snapshot> {
+    const p = this.collectAll(budgetMs).finally(() => {
+      if (this.inflight === p) this.inflight = undefined;
+    });
+    this.inflight = p;
+    return p;
+  }
+
+  private async collectAll(budgetMs: number): Promise<Snapshot> {
+    const deadline = Date.now() + budgetMs;
+    const results = await Promise.all(this.collectors.map((c) => this.runOne(c, deadline)));
+    const health = new SampleSet();
+    for (const r of results) {
+      const labels = this.healthLabels.get(r.name)!;
+      health.addRendered(COLLECTOR_SUCCESS, labels, r.success ? 1 : 0);
+      health.addRendered(COLLECTOR_DURATION, labels, r.durationSeconds);
+      health.addRendered(COLLECTOR_ERRORS, labels, this.errors.get(r.name)!);
+    }
+    const snap: Snapshot = { completedAt: Date.now(), results, health };
+    this.latestSnapshot = snap;
+    return snap;
+  }
+
+  private async runOne(c: Collector, deadline: number): Promise<CollectorResult> {
+    const out = new SampleSet();
+    const ac = new AbortController();
+    const t0 = performance.now();
+    const budgetMs = Math.max(0, deadline - Date.now());
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        ac.abort();
+        reject(new DeadlineError(`deadline of ${(budgetMs / 1000).toFixed(3)}s exceeded`));
+      }, budgetMs);
+    });
+    try {
+      // A synchronous throw inside collect() becomes a rejection here, isolated like any other.
+      const work = Promise.resolve().then(() => c.collect({ deadline, signal: ac.signal }, out));
+      await Promise.race([work, timeout]);
+      return { name: c.name, success: true, durationSeconds: (performance.now() - t0) / 1000, samples: out };
+    } catch (err) {
+      this.errors.set(c.name, this.errors.get(c.name)! + 1);
+      const error = errorMessage(err);
+      const durationSeconds = (performance.now() - t0) / 1000;
+      this.log.warn('collector failed', { collector: c.name, duration_seconds: durationSeconds.toFixed(3), err: error });
+      return { name: c.name, success: false, durationSeconds, error };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}

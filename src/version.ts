@@ -1,0 +1,7 @@
+import pkg from '../package.json';
+
+// Stamped by the standalone build (esbuild --define); a run from source says so instead.
+declare const __SYS_EXPORTER_REVISION__: string | undefined;
+
+export const VERSION: string = pkg.version;
+export const REVISION: string = typeof __SYS_EXPORTER_REVISION__ === 'string' ? __SYS_EXPORTER_REVISION__ : 'source';
