@@ -1,0 +1,180 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { parseListenAddress } from '../src/cli';
+import { DEFAULT_FS_TYPES_EXCLUDE, DEFAULT_MOUNT_POINTS_EXCLUDE } from '../src/collectors/disk';
+import { decodeOctal, filterMounts, parseMountinfo } from '../src/collectors/disk/mounts_linux';
+import { parseMeminfo } from '../src/collectors/memory/memory_linux';
+import { parseDuration, formatDuration } from '../src/duration';
+import { acceptsGzip, negotiateFormat } from '../src/http/negotiate';
+import { formatLine } from '../src/log';
+import { escapeLabelValue, formatValue, renderLabels } from '../src/metrics/samples';
+
+// Fixtures live in the source tree; tests run from build/test.
+const fixture = (name: string): string => readFileSync(join(__dirname, '..', '..', 'test', 'fixtures', name), 'utf8');
+
+describe('meminfo', () => {
+  it('reads MemAvailable and swap from a modern kernel, in bytes', () => {
+    const m = parseMeminfo(fixture('meminfo-5.10'));
+    assert.equal(m.total, 24684084 * 1024);
+    assert.equal(m.available, 24366744 * 1024);
+    assert.equal(m.swapTotal, 1048572 * 1024);
+    assert.equal(m.swapFree, 524288 * 1024);
+  });
+
+  it('estimates available memory on a kernel without MemAvailable (free + buffers + cached + reclaimable slab)', () => {
+    const m = parseMeminfo(fixture('meminfo-2.6.32'));
+    assert.equal(m.total, 8059432 * 1024);
+    assert.equal(m.available, (421240 + 201484 + 3969712 + 353236) * 1024);
+  });
+
+  it('caps the estimate at MemTotal and rejects a file without MemTotal', () => {
+    const m = parseMeminfo('MemTotal: 100 kB\nMemFree: 90 kB\nCached: 50 kB\nSwapTotal: 0 kB\nSwapFree: 0 kB\n');
+    assert.equal(m.available, 100 * 1024);
+    assert.throws(() => parseMeminfo('MemFree: 1 kB\n'), /MemTotal/);
+  });
+});
+
+describe('mountinfo', () => {
+  const mounts = parseMountinfo(fixture('mountinfo-mixed'));
+  const byMp = new Map(mounts.map((m) => [m.mountpoint, m]));
+
+  it('decodes octal escapes in mount points (space, tab, backslash, UTF-8 bytes)', () => {
+    assert.ok(byMp.has('/mnt/my disk'));
+    assert.ok(byMp.has('/mnt/tab\tand\\slash'));
+    assert.ok(byMp.has('/mnt/café'));
+    assert.equal(decodeOctal('a\\012b'), 'a\nb');
+    assert.equal(decodeOctal('no\\escape\\99'), 'no\\escape\\99');
+  });
+
+  it('keeps the visible (last) entry of a stacked mount point, once', () => {
+    assert.equal(mounts.filter((m) => m.mountpoint === '/mnt/stacked').length, 1);
+    assert.equal(byMp.get('/mnt/stacked')!.device, 'second');
+  });
+
+  it('keeps bind mounts as their own mount points', () => {
+    assert.equal(byMp.get('/srv/bind')!.device, '/dev/vda');
+    assert.equal(byMp.get('/')!.device, '/dev/vda');
+  });
+
+  it('takes read-only from mount or superblock options', () => {
+    assert.equal(byMp.get('/mnt/tab\tand\\slash')!.readonly, true);
+    assert.equal(byMp.get('/mnt/superro')!.readonly, true);
+    assert.equal(byMp.get('/')!.readonly, false);
+  });
+
+  it('skips malformed lines', () => {
+    assert.equal(mounts.length, 11); // 13 lines, one malformed, one stacked duplicate
+    assert.equal(byMp.get('/')!.fstype, 'ext4');
+  });
+
+  it("applies node_exporter's default excludes", () => {
+    const kept = filterMounts(mounts, {
+      mountPointsExclude: new RegExp(DEFAULT_MOUNT_POINTS_EXCLUDE),
+      fsTypesExclude: new RegExp(DEFAULT_FS_TYPES_EXCLUDE),
+    }).map((m) => m.mountpoint);
+    assert.ok(!kept.includes('/proc'), 'procfs excluded');
+    assert.ok(!kept.includes('/var/lib/docker/overlay2/abc/merged'), 'docker excluded');
+    assert.ok(!kept.includes('/media/cdrom'), 'iso9660 excluded');
+    assert.ok(kept.includes('/'));
+    assert.ok(kept.includes('/run/user/0'), 'tmpfs is kept, as node_exporter does');
+    assert.ok(kept.includes('/mnt/my disk'));
+  });
+
+  it('applies custom excludes on mount point and fstype', () => {
+    const kept = filterMounts(mounts, { mountPointsExclude: /^\/mnt\//, fsTypesExclude: /^tmpfs$/ }).map((m) => m.mountpoint);
+    assert.deepEqual(kept.sort(), ['/', '/media/cdrom', '/proc', '/srv/bind', '/var/lib/docker/overlay2/abc/merged']);
+  });
+});
+
+describe('durations', () => {
+  it('parses Prometheus durations', () => {
+    assert.equal(parseDuration('0'), 0);
+    assert.equal(parseDuration('500ms'), 500);
+    assert.equal(parseDuration('5s'), 5000);
+    assert.equal(parseDuration('1m30s'), 90_000);
+    assert.equal(parseDuration('1h'), 3_600_000);
+    assert.equal(parseDuration('1.5s'), 1500);
+  });
+  it('rejects bad ones with the value named', () => {
+    for (const bad of ['5', '5x', 's', '', '1s1m', '-1s', '5 s']) {
+      assert.throws(() => parseDuration(bad), (e: Error) => e.message.includes(`"${bad}"`) || bad === '', bad);
+    }
+  });
+  it('formats round trips', () => {
+    for (const ms of [0, 500, 5000, 90_000, 3_600_000]) assert.equal(parseDuration(formatDuration(ms)), ms);
+  });
+});
+
+describe('listen addresses', () => {
+  it('accepts the node_exporter forms', () => {
+    assert.deepEqual(parseListenAddress(':9601'), { host: undefined, port: 9601 });
+    assert.deepEqual(parseListenAddress('127.0.0.1:0'), { host: '127.0.0.1', port: 0 });
+    assert.deepEqual(parseListenAddress('[::1]:9601'), { host: '::1', port: 9601 });
+    assert.deepEqual(parseListenAddress('localhost:80'), { host: 'localhost', port: 80 });
+  });
+  it('rejects malformed ones', () => {
+    for (const bad of ['9601', '127.0.0.1', ':99999', '[zz]:1', 'a b:1', '::1:9601', '1.2.3.4:x']) {
+      assert.throws(() => parseListenAddress(bad), Error, bad);
+    }
+  });
+});
+
+describe('content negotiation', () => {
+  it('serves text 0.0.4 by default and for unknown types', () => {
+    assert.equal(negotiateFormat(undefined), 'text');
+    assert.equal(negotiateFormat('*/*'), 'text');
+    assert.equal(negotiateFormat('application/json'), 'text');
+    assert.equal(negotiateFormat(';;;,,,q=='), 'text');
+  });
+  it("honours Prometheus 2's preference for OpenMetrics", () => {
+    const prom2 = 'application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1';
+    assert.equal(negotiateFormat(prom2), 'openmetrics');
+  });
+  it('decides by q-value, not order', () => {
+    assert.equal(negotiateFormat('application/openmetrics-text;q=0.3, text/plain;q=0.9'), 'text');
+    assert.equal(negotiateFormat('text/plain;q=0.2, application/openmetrics-text;q=0.9'), 'openmetrics');
+    assert.equal(negotiateFormat('application/openmetrics-text;q=0'), 'text');
+    assert.equal(negotiateFormat('application/openmetrics-text;version=9.9.9'), 'text');
+  });
+  it('allows gzip by q-value, including through *', () => {
+    assert.equal(acceptsGzip('gzip'), true);
+    assert.equal(acceptsGzip('deflate, gzip;q=0.5'), true);
+    assert.equal(acceptsGzip('gzip;q=0'), false);
+    assert.equal(acceptsGzip('*'), true);
+    assert.equal(acceptsGzip('*;q=1, gzip;q=0'), false);
+    assert.equal(acceptsGzip('br'), false);
+    assert.equal(acceptsGzip(undefined), false);
+  });
+});
+
+describe('exposition details', () => {
+  it('escapes label values', () => {
+    assert.equal(escapeLabelValue('a"b\\c\nd'), 'a\\"b\\\\c\\nd');
+    assert.equal(renderLabels(['a', 'b'], ['x', 'y"']), '{a="x",b="y\\""}');
+    assert.equal(renderLabels([], []), '');
+  });
+  it('formats special values', () => {
+    assert.equal(formatValue(NaN), 'NaN');
+    assert.equal(formatValue(Infinity), '+Inf');
+    assert.equal(formatValue(-Infinity), '-Inf');
+    assert.equal(formatValue(42), '42');
+    assert.equal(formatValue(0.5), '0.5');
+  });
+});
+
+describe('logs', () => {
+  const now = new Date('2026-01-02T03:04:05.000Z');
+  it('writes logfmt with quoting', () => {
+    assert.equal(
+      formatLine('logfmt', 'info', 'started up', { addr: ':9601', n: 2, q: 'a "b"' }, now),
+      'ts=2026-01-02T03:04:05.000Z level=info msg="started up" addr=:9601 n=2 q="a \\"b\\""',
+    );
+  });
+  it('writes one JSON object per line', () => {
+    const line = formatLine('json', 'warn', 'x\ny', { k: 'v' }, now);
+    assert.ok(!line.includes('\n'));
+    assert.deepEqual(JSON.parse(line), { ts: '2026-01-02T03:04:05.000Z', level: 'warn', msg: 'x\ny', k: 'v' });
+  });
+});

@@ -1,0 +1,194 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { CollectContext, Collector } from '../src/collectors/collector';
+import { Deadline, StatfsGate, statfsCapacity, type StatfsResult } from '../src/collectors/disk/statfs_gate';
+import { createLogger } from '../src/log';
+import { COLLECTOR_ERRORS, COLLECTOR_SUCCESS, MEMORY_TOTAL } from '../src/metrics/catalog';
+import { render } from '../src/metrics/exposition';
+import type { SampleSet } from '../src/metrics/samples';
+import { scrapeBudget, Scraper } from '../src/scrape';
+import { parseExposition, promtoolCheck, sleep, value } from './helpers';
+
+const quiet = createLogger('error', 'logfmt', () => undefined);
+
+/** A collector whose behaviour the test sets: it counts runs and writes the run number. */
+class Probe implements Collector {
+  runs = 0;
+  constructor(
+    readonly name: string,
+    private readonly behave: (run: number, ctx: CollectContext) => Promise<void> | void = () => undefined,
+  ) {}
+  async collect(ctx: CollectContext, out: SampleSet): Promise<void> {
+    const run = ++this.runs;
+    await this.behave(run, ctx);
+    out.add(MEMORY_TOTAL, run);
+  }
+}
+
+const health = (sets: SampleSet[]) => parseExposition(render(sets, 'text')).samples;
+
+describe('scraper', () => {
+  it('isolates a throwing and a hanging collector; the rest are served and errors count up', async () => {
+    const good = new Probe('memory');
+    const throws = new Probe('bad', () => {
+      throw new Error('boom');
+    });
+    const hangs = new Probe('slow', () => new Promise<void>(() => undefined));
+    const s = new Scraper([good, throws, hangs], quiet, { timeoutMs: 200, intervalMs: 0 });
+    for (let i = 1; i <= 2; i++) {
+      const t0 = Date.now();
+      const snap = await s.snapshot();
+      assert.ok(Date.now() - t0 < 1000, 'answers within the deadline');
+      const byName = new Map(snap.results.map((r) => [r.name, r]));
+      assert.equal(byName.get('memory')!.success, true);
+      assert.ok(byName.get('memory')!.samples);
+      assert.equal(byName.get('bad')!.success, false);
+      assert.match(byName.get('bad')!.error!, /boom/);
+      assert.equal(byName.get('slow')!.success, false);
+      assert.match(byName.get('slow')!.error!, /deadline/);
+      assert.equal(byName.get('slow')!.samples, undefined, 'no partial data from a failed collector');
+      const h = health([snap.health]);
+      assert.equal(value(h, COLLECTOR_SUCCESS.name, { collector: 'memory' }), 1);
+      assert.equal(value(h, COLLECTOR_SUCCESS.name, { collector: 'slow' }), 0);
+      assert.equal(value(h, COLLECTOR_ERRORS.name, { collector: 'bad' }), i);
+      assert.equal(value(h, COLLECTOR_ERRORS.name, { collector: 'slow' }), i);
+      assert.equal(value(h, COLLECTOR_ERRORS.name, { collector: 'memory' }), 0);
+    }
+  });
+
+  it('shares one running collection among concurrent scrapes', async () => {
+    const p = new Probe('memory', () => sleep(50));
+    const s = new Scraper([p], quiet, { timeoutMs: 1000, intervalMs: 0 });
+    const snaps = await Promise.all([s.snapshot(), s.snapshot(), s.snapshot()]);
+    assert.equal(p.runs, 1);
+    assert.ok(snaps[0] === snaps[1] && snaps[1] === snaps[2]);
+    await s.snapshot();
+    assert.equal(p.runs, 2, 'a scrape after the collection finished starts a new one');
+  });
+
+  it('never mixes two collections in one snapshot', async () => {
+    // Two collectors write their run number; overlapping scrapes must see equal numbers.
+    const a = new Probe('a', () => sleep(Math.random() * 10));
+    const b = new Probe('b', () => sleep(Math.random() * 10));
+    const s = new Scraper([a, b], quiet, { timeoutMs: 1000, intervalMs: 0 });
+    const snaps = await Promise.all(Array.from({ length: 20 }, (_, i) => sleep(i * 3).then(() => s.snapshot())));
+    for (const snap of snaps) {
+      const runs = snap.results.map((r) => r.samples!.byFamily.get(MEMORY_TOTAL)![0][1]);
+      assert.equal(runs[0], runs[1]);
+    }
+  });
+
+  it('passes the deadline to collectors and aborts their signal when it passes', async () => {
+    let seen: CollectContext | undefined;
+    const p = new Probe('memory', (_, ctx) => {
+      seen = ctx;
+      return new Promise<void>(() => undefined);
+    });
+    const s = new Scraper([p], quiet, { timeoutMs: 100, intervalMs: 0 });
+    const t0 = Date.now();
+    await s.snapshot(50);
+    assert.ok(seen!.deadline - t0 <= 60, 'the scrape budget, not the configured timeout, is used');
+    assert.equal(seen!.signal.aborted, true);
+  });
+
+  it('in background mode serves the latest snapshot without collecting per scrape', async () => {
+    const p = new Probe('memory');
+    const s = new Scraper([p], quiet, { timeoutMs: 1000, intervalMs: 40 });
+    s.start();
+    try {
+      const first = await s.snapshot();
+      const runsAfterFirst = p.runs;
+      await Promise.all(Array.from({ length: 50 }, () => s.snapshot()));
+      assert.ok(p.runs - runsAfterFirst <= 1, 'scrapes do not trigger collections');
+      await sleep(150);
+      const later = await s.snapshot();
+      assert.ok(later.completedAt > first.completedAt, 'the timer refreshes the snapshot');
+      assert.ok(p.runs >= 3);
+    } finally {
+      s.stop();
+    }
+  });
+
+  it('derives the budget from X-Prometheus-Scrape-Timeout-Seconds', () => {
+    assert.equal(scrapeBudget(5000, undefined), 5000);
+    assert.equal(scrapeBudget(5000, '10'), 5000);
+    assert.equal(scrapeBudget(5000, '3'), 2500);
+    assert.equal(scrapeBudget(5000, '0.8'), 400);
+    assert.equal(scrapeBudget(5000, 'junk'), 5000);
+    assert.equal(scrapeBudget(5000, '-1'), 5000);
+  });
+
+  it('renders health that promtool accepts', () => {
+    const s = new Scraper([new Probe('memory')], quiet, { timeoutMs: 100, intervalMs: 0 });
+    return s.snapshot().then((snap) => {
+      const text = render([snap.health, ...snap.results.map((r) => r.samples!)], 'text');
+      const r = promtoolCheck(text);
+      assert.equal(r.code, 0, r.output);
+    });
+  });
+});
+
+const OK: StatfsResult = { type: 0, bsize: 4096, blocks: 100, bfree: 50, bavail: 40, files: 10, ffree: 5 };
+
+describe('statfs gate', () => {
+  it('runs at most one call per path and reports a hung one at the deadline', async () => {
+    const calls: string[] = [];
+    const gate = new StatfsGate(4, (p) => {
+      calls.push(p);
+      return p === '/dead' ? new Promise(() => undefined) : Promise.resolve(OK);
+    });
+    for (let i = 0; i < 3; i++) {
+      const d = new Deadline(Date.now() + 30);
+      const [dead, live] = await Promise.all([gate.query('/dead', d), gate.query('/live', d)]);
+      d.cancel();
+      assert.deepEqual(dead, { error: 'statfs did not return before the deadline', hung: true });
+      assert.deepEqual(live, { ok: OK });
+    }
+    assert.equal(calls.filter((c) => c === '/dead').length, 1, 'the hung call is not repeated');
+    assert.equal(gate.hung, 1);
+    assert.equal(gate.active, 1, 'only the hung call holds a thread');
+  });
+
+  it('never lets hung calls take more threads than its capacity', async () => {
+    let started = 0;
+    const gate = new StatfsGate(3, (p) => {
+      started++;
+      return p.startsWith('/dead') ? new Promise(() => undefined) : Promise.resolve(OK);
+    });
+    const d = new Deadline(Date.now() + 30);
+    const res = await Promise.all(['/dead1', '/dead2', '/dead3', '/dead4', '/dead5', '/live'].map((p) => gate.query(p, d)));
+    d.cancel();
+    assert.equal(started, 3);
+    assert.equal(gate.active, 3);
+    assert.ok(res.every((r) => 'error' in r));
+  });
+
+  it('frees the slot and the mount when a hung call finally returns', async () => {
+    let release!: (r: StatfsResult) => void;
+    let n = 0;
+    const gate = new StatfsGate(1, () => (++n === 1 ? new Promise<StatfsResult>((r) => (release = r)) : Promise.resolve(OK)));
+    const d1 = new Deadline(Date.now() + 20);
+    assert.ok('error' in (await gate.query('/nfs', d1)));
+    release(OK);
+    await sleep(1);
+    assert.equal(gate.hung, 0);
+    assert.equal(gate.active, 0);
+    const d2 = new Deadline(Date.now() + 20);
+    assert.deepEqual(await gate.query('/nfs', d2), { ok: OK });
+    d2.cancel();
+  });
+
+  it('queues beyond capacity instead of failing healthy mounts', async () => {
+    const gate = new StatfsGate(2, () => sleep(2).then(() => OK));
+    const d = new Deadline(Date.now() + 2000);
+    const res = await Promise.all(Array.from({ length: 50 }, (_, i) => gate.query(`/m${i}`, d)));
+    d.cancel();
+    assert.ok(res.every((r) => 'ok' in r));
+  });
+
+  it('keeps threads for the rest of the process', () => {
+    assert.equal(statfsCapacity(4), 2);
+    assert.equal(statfsCapacity(32), 28);
+    assert.equal(statfsCapacity(1), 1);
+  });
+});
