@@ -149,13 +149,14 @@ function buildProgram(): { program: Command; keys: Map<string, string> } {
     .configureOutput({ writeOut: () => undefined, writeErr: () => undefined });
   const keys = new Map<string, string>(); // flag name -> commander attribute
   for (const f of FLAGS) {
-    const opt = new Option(`--${f.name}${f.arg ? ` ${f.arg}` : ''}`, f.help);
+    // Defaults are applied after the config file is merged, so commander itself holds none.
+    const help = f.defaultText !== undefined ? `${f.help} (default: ${JSON.stringify(f.defaultText)})` : f.help;
+    const opt = new Option(`--${f.name}${f.arg ? ` ${f.arg}` : ''}`, help);
     if (f.choices) opt.choices(f.choices);
     if (f.parse) {
       const parse = f.parse;
       opt.argParser(f.repeatable ? (v: string, prev: unknown) => [...((prev as unknown[] | undefined) ?? []), parse(v)] : parse);
     }
-    if (f.defaultText !== undefined) opt.default(undefined, f.defaultText);
     program.addOption(opt);
     if (f.negatable) program.addOption(new Option(`--no-${f.name}`, `Disable the ${f.name.split('.')[1]} collector.`));
     keys.set(f.name, opt.attributeName());

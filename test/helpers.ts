@@ -31,6 +31,8 @@ export interface Exporter {
   /** http://127.0.0.1:PORT */
   readonly base: string;
   readonly stderr: () => string;
+  /** Resolves to the exit code once the process has ended. */
+  readonly exited: Promise<number | null>;
   scrape(headers?: http.OutgoingHttpHeaders, path?: string): Promise<Response>;
   /** SIGTERM and wait; resolves to the exit code. */
   stop(): Promise<number | null>;
@@ -68,6 +70,7 @@ export async function startExporter(args: string[] = [], env: NodeJS.ProcessEnv 
     proc,
     base,
     stderr: () => err,
+    exited,
     scrape: (headers = {}, path = '/metrics') => request(`${base}${path}`, headers),
     stop: async () => {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');

@@ -77,6 +77,8 @@ export class StatfsGate {
   }
 
   async query(path: string, deadline: Deadline): Promise<StatfsOutcome> {
+    // A mount already known hung is skipped at once until its call returns.
+    if (this.hungPaths.has(path)) return { error: 'statfs still hung since an earlier collection', hung: true };
     let call = this.inflight.get(path);
     if (!call) {
       if (!(await this.acquire(deadline))) {
