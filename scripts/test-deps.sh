@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Makes sure the system tools the tests run against are present: promtool and prometheus
+# (Debian: prometheus), FUSE (fuse3) and Debian's python3-fusepy for the dead-mount fixture.
+# Installs what is missing when it can (root with apt-get); otherwise names what to install.
+set -euo pipefail
+
+missing=()
+command -v promtool >/dev/null 2>&1 && command -v prometheus >/dev/null 2>&1 || missing+=(prometheus)
+command -v fusermount3 >/dev/null 2>&1 || missing+=(fuse3)
+/usr/bin/python3 -c 'import fusepy' >/dev/null 2>&1 || missing+=(python3-fusepy)
+
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "test-deps: installing ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  exit 0
+fi
+echo "test-deps: the tests need these Debian packages: ${missing[*]} (apt-get install ${missing[*]})" >&2
+exit 1

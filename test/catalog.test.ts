@@ -1,0 +1,32 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { ProcessMetrics } from '../src/collectors/process';
+import { CATALOG, familiesFor } from '../src/metrics/catalog';
+import { README, regenerate } from '../scripts/readme';
+
+describe('metric catalog', () => {
+  it('has unique, well-formed names with base-unit suffixes', () => {
+    const names = CATALOG.map((d) => d.name);
+    assert.equal(new Set(names).size, names.length);
+    for (const d of CATALOG) {
+      assert.match(d.name, /^[a-z_][a-z0-9_]*$/, d.name);
+      assert.equal(d.name.endsWith('_total'), d.type === 'counter', `${d.name}: _total exactly on counters`);
+      if (d.unit) assert.ok(d.name.replace(/_total$/, '').endsWith(`_${d.unit}`), `${d.name} ends in its unit ${d.unit}`);
+      assert.ok(d.short.length > 0 && d.short.length <= 15, `${d.name}: short description "${d.short}" fits BlueKing's 15 characters`);
+      assert.ok(d.help.length > 10, `${d.name} has a real HELP text`);
+      for (const l of d.labels) assert.match(l, /^[a-z_][a-z0-9_]*$/);
+    }
+  });
+
+  it("declares exactly the process families prom-client produces on this platform", () => {
+    const fromPromClient = new ProcessMetrics().names().sort();
+    const declared = familiesFor(process.platform).filter((d) => d.source === 'process').map((d) => d.name).sort();
+    assert.deepEqual(fromPromClient, declared);
+  });
+
+  it('is what the README documents (npm run docs regenerates it)', () => {
+    const readme = readFileSync(README, 'utf8');
+    assert.equal(readme, regenerate(readme), 'README.md tables are stale: run `npm run docs`');
+  });
+});
