@@ -8,7 +8,8 @@ import {
 import { renderLabels, type SampleSet } from '../../metrics/samples';
 import { filterMounts, parseMountinfo, readMountinfo, type MountEntry, type MountFilter } from './mounts_linux';
 import { Deadline, StatfsGate, type StatfsOutcome } from './statfs_gate';
-import { BackgroundVolumes, sysinfoDiscovery, type VolumeDiscovery } from './volumes_windows';
+import { BackgroundValue } from '../background';
+import { sysinfoDiscovery, type VolumeDiscovery } from './volumes_windows';
 
 /**
  * node_exporter's default excludes (filesystem_linux.go), so that dashboards built for it see the
@@ -129,11 +130,11 @@ export function linuxMounts(procfs: string, filter: MountFilter): MountSource {
 
 export function createDiskCollector(o: DiskOptions): DiskCollector {
   if (o.platform === 'win32' || o.discovery) {
-    const volumes = new BackgroundVolumes(o.discovery ?? sysinfoDiscovery(o.gate), o.log);
-    let last: MountEntry[] = [];
+    const volumes = new BackgroundValue('volume list', o.discovery ?? sysinfoDiscovery(o.gate), o.log);
+    let last: MountEntry[] | undefined;
     let lastFiltered: MountEntry[] = [];
     const source: MountSource = async (signal) => {
-      const list = await volumes.current(signal);
+      const list = (await volumes.firstValue(signal)) ?? [];
       if (list !== last) {
         last = list;
         lastFiltered = filterMounts(list, o.filter);

@@ -1,5 +1,3 @@
-import type { Logger } from '../../log';
-import { errorMessage } from '../../log';
 import type { MountEntry } from './mounts_linux';
 import { Deadline, type StatfsGate } from './statfs_gate';
 
@@ -65,50 +63,4 @@ export function sysinfoDiscovery(gate: StatfsGate): VolumeDiscovery {
     }
     return found.length > 0 ? found : probeDriveLetters(gate);
   };
-}
-
-/** The volume list, refreshed on a timer; the first refresh is awaited by the first scrape. */
-export class BackgroundVolumes {
-  private latest: MountEntry[] = [];
-  private first: Promise<void> | undefined;
-  private timer: NodeJS.Timeout | undefined;
-  private running = false;
-
-  constructor(
-    private readonly discover: VolumeDiscovery,
-    private readonly log: Logger,
-    private readonly refreshMs = 60_000,
-  ) {}
-
-  start(): void {
-    this.first = this.refresh();
-    this.timer = setInterval(() => void this.refresh(), this.refreshMs);
-    this.timer.unref();
-  }
-
-  close(): void {
-    clearInterval(this.timer);
-  }
-
-  /** Current volumes; waits (within the caller's deadline) only for the very first discovery. */
-  async current(signal?: AbortSignal): Promise<MountEntry[]> {
-    if (!this.first) this.start();
-    if (this.latest.length === 0 && this.first) {
-      await Promise.race([this.first, new Promise((r) => signal?.addEventListener('abort', r, { once: true }))]);
-    }
-    return this.latest;
-  }
-
-  async refresh(): Promise<void> {
-    if (this.running) return;
-    this.running = true;
-    try {
-      this.latest = await this.discover();
-      this.log.debug('volumes discovered', { volumes: this.latest.map((v) => `${v.mountpoint}(${v.fstype})`).join(',') });
-    } catch (err) {
-      this.log.warn('volume discovery failed', { err: errorMessage(err) });
-    } finally {
-      this.running = false;
-    }
-  }
 }

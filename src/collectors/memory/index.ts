@@ -1,9 +1,10 @@
+import * as os from 'node:os';
 import type { Collector, CollectContext } from '../collector';
 import type { Logger } from '../../log';
 import { MEMORY_AVAILABLE, MEMORY_TOTAL, MEMORY_USED, MEMORY_USED_RATIO, SWAP_FREE, SWAP_TOTAL } from '../../metrics/catalog';
 import type { SampleSet } from '../../metrics/samples';
 import { readMeminfo } from './memory_linux';
-import { BackgroundSwap, readSwapWithSysinfo, windowsMemory, type WindowsMemorySource } from './memory_windows';
+import { backgroundSwapSource, windowsMemory, type WindowsMemorySource } from './memory_windows';
 
 export interface MemoryStats {
   readonly total: number;
@@ -51,7 +52,10 @@ export interface MemoryOptions {
 export function createMemoryCollector(o: MemoryOptions): MemoryCollector {
   if (o.platform === 'linux') return new MemoryCollector(() => readMeminfo(o.procfs));
   if (o.windowsSource) return new MemoryCollector(() => windowsMemory(o.windowsSource!));
-  const bg = new BackgroundSwap(readSwapWithSysinfo, o.log);
-  if (o.platform === 'win32') bg.start();
-  return new MemoryCollector(() => windowsMemory(bg), () => bg.close());
+  if (o.platform !== 'win32') {
+    // Other platforms: physical memory from os, no swap figures.
+    return new MemoryCollector(() => windowsMemory({ totalmem: os.totalmem, freemem: os.freemem, swap: () => undefined }));
+  }
+  const src = backgroundSwapSource(o.log);
+  return new MemoryCollector(() => windowsMemory(src), () => src.close());
 }

@@ -1,6 +1,6 @@
 import * as os from 'node:os';
 import type { Logger } from '../../log';
-import { errorMessage } from '../../log';
+import { BackgroundValue } from '../background';
 import type { MemoryStats } from './index';
 
 export interface SwapStats {
@@ -37,49 +37,9 @@ export const readSwapWithSysinfo: SwapReader = async () => {
   return { total: m.swaptotal, free: m.swapfree };
 };
 
-/** Refreshes swap figures on a timer, off the scrape path. */
-export class BackgroundSwap implements WindowsMemorySource {
-  private latest: SwapStats | undefined;
-  private timer: NodeJS.Timeout | undefined;
-  private running = false;
-
-  constructor(
-    private readonly read: SwapReader,
-    private readonly log: Logger,
-    private readonly refreshMs = 60_000,
-  ) {}
-
-  start(): void {
-    void this.refresh();
-    this.timer = setInterval(() => void this.refresh(), this.refreshMs);
-    this.timer.unref();
-  }
-
-  close(): void {
-    clearInterval(this.timer);
-  }
-
-  async refresh(): Promise<void> {
-    if (this.running) return;
-    this.running = true;
-    try {
-      this.latest = await this.read();
-    } catch (err) {
-      this.log.debug('swap refresh failed', { err: errorMessage(err) });
-    } finally {
-      this.running = false;
-    }
-  }
-
-  totalmem(): number {
-    return os.totalmem();
-  }
-
-  freemem(): number {
-    return os.freemem();
-  }
-
-  swap(): SwapStats | undefined {
-    return this.latest;
-  }
+/** os for physical memory, a background WMI refresh for swap. */
+export function backgroundSwapSource(log: Logger, read: SwapReader = readSwapWithSysinfo): WindowsMemorySource & { close(): void } {
+  const swap = new BackgroundValue('page-file figures', read, log);
+  swap.start();
+  return { totalmem: os.totalmem, freemem: os.freemem, swap: () => swap.latest, close: () => swap.close() };
 }
