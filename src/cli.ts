@@ -82,6 +82,13 @@ function nonNegativeInt(v: string): number {
   return Number(v);
 }
 
+/** Switches also take an explicit value, as kingpin's do: `--collector.disk=false` (BlueKing 5.1 renders `--name=value`). */
+function bool(v: string): boolean {
+  if (v === 'true') return true;
+  if (v === 'false') return false;
+  throw new InvalidArgumentError(`"${v}" is not true or false`);
+}
+
 function telemetryPath(v: string): string {
   if (!v.startsWith('/') || v === '/' || /\s|[?#]/.test(v)) {
     throw new InvalidArgumentError(`"${v}" must be a path starting with "/" (not "/" itself), without spaces, "?" or "#"`);
@@ -151,10 +158,10 @@ function buildProgram(): { program: Command; keys: Map<string, string> } {
   for (const f of FLAGS) {
     // Defaults are applied after the config file is merged, so commander itself holds none.
     const help = f.defaultText !== undefined ? `${f.help} (default: ${JSON.stringify(f.defaultText)})` : f.help;
-    const opt = new Option(`--${f.name}${f.arg ? ` ${f.arg}` : ''}`, help);
+    const opt = new Option(`--${f.name} ${f.arg ?? '[bool]'}`, help);
     if (f.choices) opt.choices(f.choices);
-    if (f.parse) {
-      const parse = f.parse;
+    const parse = f.arg ? f.parse : bool;
+    if (parse) {
       opt.argParser(f.repeatable ? (v: string, prev: unknown) => [...((prev as unknown[] | undefined) ?? []), parse(v)] : parse);
     }
     program.addOption(opt);

@@ -98,6 +98,10 @@ describe('flags', () => {
     assert.deepEqual(pick(['--no-collector.disk']), { memory: true, disk: false });
     assert.deepEqual(pick(['--collector.disable-defaults']), { memory: false, disk: false });
     assert.deepEqual(pick(['--collector.disable-defaults', '--collector.disk']), { memory: false, disk: true });
+    // Explicit values, as BlueKing 5.1 renders parameters (`--name=value`).
+    assert.deepEqual(pick(['--collector.disk=false', '--collector.memory=true']), { memory: true, disk: false });
+    assert.deepEqual(pick(['--collector.disable-defaults=false']), { memory: true, disk: true });
+    assert.throws(() => parseArgs(['--collector.disk=maybe']), /"maybe" is not true or false/);
   });
 
   it('reads a config file whose keys are flag names; the command line wins', () => {

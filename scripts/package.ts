@@ -1,0 +1,126 @@
+// npm run package: the archives BlueKing imports, from dist/'s executables (built first when
+// needed) and descriptors generated from the metric catalog and flag table.
+//   dist/sys-exporter-<version>-linux-x86_64.zip    BlueKing 5.1 component (exporter-linux)
+//   dist/sys-exporter-<version>-windows-x86_64.zip  BlueKing 5.1 component (exporter-windows.exe)
+//   dist/sys_exporter-<version>.tgz                 bk-monitor plugin, both OS folders
+//   dist/SHA256SUMS
+// Reproducible: fixed timestamps, fixed modes, entries in a fixed order.
+import { createHash } from 'node:crypto';
+import { createWriteStream, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import type { Archiver } from 'archiver';
+import { VERSION } from '../src/version';
+import {
+  bkVersion, configJson, configSchema51, descriptionMd, info51, metaYaml, metricsJson, PLUGIN_ID, releaseMd, type Os,
+} from './descriptors';
+import { ARTIFACTS, DIST, dist } from './dist';
+import { fail, ROOT, size, step } from './lib/steps';
+
+/** Every entry's timestamp: fixed, so that two builds of one commit are byte-identical. */
+const FIXED_DATE = new Date('2020-01-01T00:00:00Z');
+
+export interface Entry {
+  readonly name: string;
+  readonly data: Buffer;
+  readonly mode: number;
+}
+
+const file = (name: string, data: Buffer | string, mode = 0o644): Entry => ({
+  name,
+  data: typeof data === 'string' ? Buffer.from(data, 'utf8') : data,
+  mode,
+});
+const json = (v: unknown): string => `${JSON.stringify(v, null, 2)}\n`;
+
+export const ZIPS: Record<Os, string> = {
+  linux: join(DIST, `sys-exporter-${VERSION}-linux-x86_64.zip`),
+  windows: join(DIST, `sys-exporter-${VERSION}-windows-x86_64.zip`),
+};
+export const TGZ = join(DIST, `${PLUGIN_ID}-${VERSION}.tgz`);
+export const SUMS = join(DIST, 'SHA256SUMS');
+
+const packagingFile = (...p: string[]): Buffer => readFileSync(join(ROOT, 'packaging', ...p));
+
+/** The 5.1 component zip for one OS: binary first, then descriptors, sorted. */
+export function zipEntries(os: Os): Entry[] {
+  const binary = os === 'linux' ? file('exporter-linux', readFileSync(ARTIFACTS.linux), 0o755) : file('exporter-windows.exe', readFileSync(ARTIFACTS.windows), 0o755);
+  const rest = [
+    file('info.json', json(info51())),
+    file('metrics.json', json(metricsJson(os, '5.1'))),
+    file('config_schema.json', json(configSchema51())),
+    file('description.md', descriptionMd(os)),
+    file('logo.png', packagingFile('logo.png')),
+  ];
+  if (os === 'linux') rest.push(file('sys-exporter.service', packagingFile('systemd', 'sys-exporter.service')));
+  return [binary, ...rest.sort((a, b) => a.name.localeCompare(b.name))];
+}
+
+/** The bk-monitor tgz: per OS folder, the binary before everything else (the importer takes the first match). */
+export function tgzEntries(): Entry[] {
+  const out: Entry[] = [];
+  for (const os of ['linux', 'windows'] as const) {
+    const dir = `external_plugins_${os}_x86_64/${PLUGIN_ID}`;
+    out.push(file(`${dir}/${PLUGIN_ID}${os === 'windows' ? '.exe' : ''}`, readFileSync(ARTIFACTS[os]), 0o755));
+    out.push(
+      ...[
+        file(`${dir}/VERSION`, `${bkVersion()}\n`),
+        file(`${dir}/info/meta.yaml`, metaYaml()),
+        file(`${dir}/info/config.json`, json(configJson())),
+        file(`${dir}/info/metrics.json`, json(metricsJson(os, 'bkmonitor'))),
+        file(`${dir}/info/description.md`, descriptionMd(os)),
+        file(`${dir}/info/logo.png`, packagingFile('logo.png')),
+        file(`${dir}/info/release.md`, releaseMd()),
+      ].sort((a, b) => a.name.localeCompare(b.name)),
+    );
+  }
+  return out;
+}
+
+/** Writes entries, in the order given, to `path` via a temporary file (no half-written archive). */
+export async function writeArchive(path: string, format: 'zip' | 'tgz', entries: readonly Entry[]): Promise<void> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const archiver = require('archiver') as (f: string, o: object) => Archiver;
+  const tmp = `${path}.partial`;
+  const archive = format === 'zip' ? archiver('zip', { zlib: { level: 9 } }) : archiver('tar', { gzip: true, gzipOptions: { level: 9 } });
+  const out = createWriteStream(tmp);
+  const done = new Promise<void>((resolve, reject) => {
+    out.on('close', resolve);
+    out.on('error', reject);
+    archive.on('error', reject);
+    archive.on('warning', reject);
+  });
+  archive.pipe(out);
+  for (const e of entries) archive.append(e.data, { name: e.name, date: FIXED_DATE, mode: e.mode });
+  try {
+    await archive.finalize();
+    await done;
+    renameSync(tmp, path);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw err;
+  }
+}
+
+export async function packageAll(): Promise<void> {
+  await dist();
+  const t0 = Date.now();
+  for (const os of ['linux', 'windows'] as const) {
+    await step(`zip ${basename(ZIPS[os])}`, async () => {
+      await writeArchive(ZIPS[os], 'zip', zipEntries(os));
+      return size(ZIPS[os]);
+    });
+  }
+  await step(`tgz ${basename(TGZ)}`, async () => {
+    await writeArchive(TGZ, 'tgz', tgzEntries());
+    return size(TGZ);
+  });
+  const artifacts = [ARTIFACTS.linux, ARTIFACTS.windows, ZIPS.linux, ZIPS.windows, TGZ];
+  const sums = artifacts.map((a) => `${createHash('sha256').update(readFileSync(a)).digest('hex')}  ${basename(a)}\n`).join('');
+  writeFileSync(`${SUMS}.partial`, sums);
+  renameSync(`${SUMS}.partial`, SUMS);
+  process.stdout.write(`package: done in ${((Date.now() - t0) / 1000).toFixed(1)} s\n${sums}`);
+}
+
+if (require.main === module) {
+  packageAll().catch((err: unknown) => fail(err instanceof Error ? err.message : String(err)));
+}
