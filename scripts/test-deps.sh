@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Makes sure the system tools the tests run against are present: promtool and prometheus
-# (Debian: prometheus), FUSE (fuse3) and Debian's python3-fusepy for the dead-mount fixture.
+# (Debian: prometheus), FUSE (fuse3) and Debian's python3-fusepy for the dead-mount fixture,
+# wine for the Windows executable, binutils' strip for the Linux build.
 # Installs what is missing when it can (root with apt-get); otherwise names what to install.
 set -euo pipefail
 
@@ -8,6 +9,8 @@ missing=()
 command -v promtool >/dev/null 2>&1 && command -v prometheus >/dev/null 2>&1 || missing+=(prometheus)
 command -v fusermount3 >/dev/null 2>&1 || missing+=(fuse3)
 /usr/bin/python3 -c 'import fusepy' >/dev/null 2>&1 || missing+=(python3-fusepy)
+[ -x /usr/lib/wine/wine64 ] || missing+=(wine wine64)
+command -v strip >/dev/null 2>&1 || missing+=(binutils)
 
 [ ${#missing[@]} -eq 0 ] && exit 0
 

@@ -1,5 +1,5 @@
 import { Registry } from 'prom-client';
-import { CATALOG, type MetricDef } from '../metrics/catalog';
+import { familiesFor, type MetricDef } from '../metrics/catalog';
 import { SampleSet } from '../metrics/samples';
 
 // The standard process_* metrics come from prom-client's own process collectors (CPU, RSS,
@@ -16,8 +16,10 @@ const PROCESS_COLLECTORS: Register[] = [
 ];
 /* eslint-enable @typescript-eslint/no-require-imports */
 
+// Only what the catalog declares for this platform: under wine, prom-client finds the host's
+// /proc through drive Z: and would add Linux-only families to a Windows build.
 const BY_NAME: ReadonlyMap<string, MetricDef> = new Map(
-  CATALOG.filter((d) => d.source === 'process').map((d) => [d.name, d]),
+  familiesFor(process.platform).filter((d) => d.source === 'process').map((d) => [d.name, d]),
 );
 
 export class ProcessMetrics {

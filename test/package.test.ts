@@ -1,0 +1,188 @@
+// The standalone executables and the BlueKing archives, built for real by `npm run package`.
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { closeSync, copyFileSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { ARTIFACTS } from '../scripts/dist';
+import { readTar, readZip, type ArchiveEntry } from '../scripts/lib/archive-read';
+import { ROOT } from '../scripts/lib/steps';
+import { SUMS, TGZ, writeArchive, ZIPS, type Entry } from '../scripts/package';
+import { validate } from '../scripts/validate-package';
+import { promtoolCheck, request, sleep } from './helpers';
+
+const families = (text: string): string[] =>
+  [...new Set([...text.matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1]))].sort();
+
+function metricNames(metricsJson: Buffer): string[] {
+  const tables = JSON.parse(metricsJson.toString()) as Array<{ fields: Array<{ name: string; monitor_type: string }> }>;
+  return tables.flatMap((t) => t.fields.filter((f) => f.monitor_type === 'metric').map((f) => f.name)).sort();
+}
+
+function runPackage(): string {
+  const r = spawnSync(process.execPath, [join(ROOT, 'build', 'scripts', 'package.js')], { encoding: 'utf8', timeout: 15 * 60_000 });
+  assert.equal(r.status, 0, `npm run package failed:\n${r.stdout}\n${r.stderr}`);
+  return readFileSync(SUMS, 'utf8');
+}
+
+/** Waits for the start line in a log file and returns the bound address. */
+async function addressFromLog(log: string, ms: number): Promise<string> {
+  for (let t = 0; t < ms; t += 100) {
+    const m = existsSync(log) ? /msg="sys-exporter started".*?addresses=(\S+)/.exec(readFileSync(log, 'utf8')) : null;
+    if (m) return m[1];
+    await sleep(100);
+  }
+  throw new Error(`no start line within ${ms} ms:\n${existsSync(log) ? readFileSync(log, 'utf8') : '(no log)'}`);
+}
+
+let work: string;
+let firstSums: string;
+before(() => {
+  work = mkdtempSync(join(tmpdir(), 'sysexp-pkg-'));
+  firstSums = runPackage();
+});
+after(() => rmSync(work, { recursive: true, force: true }));
+
+describe('exporter-linux', () => {
+  it('runs with an empty environment and no node, and emits exactly the families of its metrics.json', async () => {
+    const log = join(work, 'linux.log');
+    const fd = openSync(log, 'w');
+    const proc = spawn(ARTIFACTS.linux, ['--web.listen-address=127.0.0.1:0'], { env: {}, stdio: ['ignore', fd, fd] });
+    closeSync(fd);
+    try {
+      const addr = await addressFromLog(log, 10_000);
+      const r = await request(`http://${addr}/metrics`);
+      assert.equal(r.status, 200);
+      const text = r.body.toString();
+      assert.equal(promtoolCheck(text).code, 0);
+      const zip = readZip(readFileSync(ZIPS.linux));
+      assert.deepEqual(families(text), metricNames(zip.find((e) => e.name === 'metrics.json')!.data));
+      assert.match(text, /^sys_exporter_build_info\{version="[^"]+",revision="[0-9a-f]{12}(-dirty)?",nodejs_version="v22\.[^"]+",platform="linux",arch="x64"\} 1$/m);
+    } finally {
+      proc.kill('SIGTERM');
+      await new Promise((r) => proc.once('exit', r));
+    }
+    assert.equal(proc.exitCode, 0);
+  });
+
+  it('prints its own --version and --help, not Node\'s', () => {
+    const v = spawnSync(ARTIFACTS.linux, ['--version'], { encoding: 'utf8', env: {} });
+    assert.equal(v.status, 0);
+    assert.match(v.stdout, /^sys-exporter, version \d+\.\d+\.\d+ \(revision: [0-9a-f]{12}(-dirty)?\)/);
+    const h = spawnSync(ARTIFACTS.linux, ['--help'], { encoding: 'utf8', env: {} });
+    assert.match(h.stdout, /--web\.listen-address/);
+    const bad = spawnSync(ARTIFACTS.linux, ['--nope'], { encoding: 'utf8', env: {} });
+    assert.equal(bad.status, 2);
+  });
+});
+
+const WINE = '/usr/lib/wine/wine64';
+const wineSkip = existsSync(WINE) ? undefined : `${WINE} is missing (Debian packages wine wine64)`;
+
+describe('exporter-windows.exe under wine', { skip: wineSkip }, () => {
+  it('serves memory and the C: volume', async () => {
+    const env = {
+      ...process.env,
+      WINEPREFIX: join(ROOT, '.cache', 'wine'),
+      WINEDEBUG: '-all',
+      WINEDLLOVERRIDES: 'winemenubuilder.exe=d',
+    };
+    if (!existsSync(join(env.WINEPREFIX, 'system.reg'))) {
+      // A fresh prefix claims Windows 7, where Node 22 refuses to start: set Windows 10.
+      spawnSync('wineboot', ['-i'], { env, stdio: 'ignore', timeout: 120_000 });
+      spawnSync(WINE, ['winecfg', '/v', 'win10'], { env, stdio: 'ignore', timeout: 60_000 });
+    }
+    const log = join(work, 'wine.log');
+    const fd = openSync(log, 'w');
+    // Files, not pipes, for stdio: Node under wine gets EBADF on inherited pipes.
+    const proc = spawn(WINE, [ARTIFACTS.windows, '--web.listen-address=127.0.0.1:0'], { env, stdio: ['ignore', fd, fd] });
+    closeSync(fd);
+    try {
+      const addr = await addressFromLog(log, 60_000);
+      let text = '';
+      for (let i = 0; i < 20; i++) {
+        text = (await request(`http://${addr}/metrics`)).body.toString();
+        if (/^sys_disk_size_bytes\{.*mountpoint="C:"\}/m.test(text)) break;
+        await sleep(250);
+      }
+      assert.match(text, /^sys_memory_total_bytes \d+$/m);
+      assert.match(text, /^sys_disk_size_bytes\{device="C:",fstype="[^"]*",mountpoint="C:"\} \d+$/m);
+      assert.match(text, /platform="win32"/);
+      assert.equal(promtoolCheck(text).code, 0);
+      const zip = readZip(readFileSync(ZIPS.windows));
+      const declared = new Set(metricNames(zip.find((e) => e.name === 'metrics.json')!.data));
+      for (const f of families(text)) assert.ok(declared.has(f), `${f} is in the Windows metrics.json`);
+    } finally {
+      spawnSync('wineserver', ['-k'], { env });
+      proc.kill('SIGKILL');
+    }
+  });
+});
+
+/** A copy of an archive with small binaries (header kept) and one change applied. */
+async function brokenCopy(src: string, dest: string, format: 'zip' | 'tgz', change: (e: Entry[]) => Entry[]): Promise<string> {
+  const read: ArchiveEntry[] = format === 'zip' ? readZip(readFileSync(src)) : readTar(readFileSync(src));
+  const small = read.filter((e) => !e.isDir).map((e) => ({ name: e.name, mode: e.mode, data: e.data.length > 1e6 ? e.data.subarray(0, 4096) : e.data }));
+  await writeArchive(dest, format, change(small));
+  return dest;
+}
+
+describe('validate-package', () => {
+  it('passes the real archives', () => {
+    for (const a of [ZIPS.linux, ZIPS.windows, TGZ]) assert.deepEqual(validate(a), [], a);
+  });
+
+  it('passes an untouched small copy (so the broken copies below fail for their one change)', async () => {
+    assert.deepEqual(validate(await brokenCopy(ZIPS.linux, join(work, 'same.zip'), 'zip', (e) => e)), []);
+    assert.deepEqual(validate(await brokenCopy(TGZ, join(work, 'same.tgz'), 'tgz', (e) => e)), []);
+  });
+
+  it('fails a zip without metrics.json', async () => {
+    const p = await brokenCopy(ZIPS.linux, join(work, 'nometrics.zip'), 'zip', (e) => e.filter((x) => x.name !== 'metrics.json'));
+    assert.ok(validate(p).some((v) => /missing metrics\.json/.test(v)), validate(p).join('\n'));
+  });
+
+  it('fails a bad plugin id', async () => {
+    const p = await brokenCopy(TGZ, join(work, 'badid.tgz'), 'tgz', (e) =>
+      e.map((x) => ({ ...x, name: x.name.replace(/\/sys_exporter(\/|$)/, '/sys-exporter$1').replace('sys_exporter/sys_exporter', 'sys-exporter/sys-exporter') })));
+    assert.ok(validate(p).some((v) => /plugin id "sys-exporter"/.test(v)), validate(p).join('\n'));
+  });
+
+  it('fails a reserved dimension name', async () => {
+    const p = await brokenCopy(TGZ, join(work, 'reserved.tgz'), 'tgz', (e) =>
+      e.map((x) => (x.name.endsWith('info/metrics.json') ? { ...x, data: Buffer.from(x.data.toString().replace(/"name": "mountpoint"/g, '"name": "ip"')) } : x)));
+    assert.ok(validate(p).some((v) => /"ip" is a reserved dimension name/.test(v)), validate(p).join('\n'));
+  });
+
+  it('fails a zip where a tgz is required', () => {
+    const p = join(work, 'really-a-zip.tgz');
+    copyFileSync(ZIPS.linux, p);
+    assert.ok(validate(p).some((v) => /not a gzip tarball/.test(v)), validate(p).join('\n'));
+  });
+
+  it('fails a non-executable Linux binary and a binary that is not first', async () => {
+    const p = await brokenCopy(TGZ, join(work, 'order.tgz'), 'tgz', (e) => {
+      const bin = e.find((x) => x.name.endsWith('/sys_exporter'))!;
+      return [...e.filter((x) => x !== bin), { ...bin, mode: 0o644 }];
+    });
+    const v = validate(p);
+    assert.ok(v.some((x) => /not executable/.test(x)), v.join('\n'));
+    assert.ok(v.some((x) => /binary must come before/.test(x)), v.join('\n'));
+  });
+
+  it('exits non-zero with the list of violations from the command line', async () => {
+    const p = await brokenCopy(ZIPS.linux, join(work, 'cli.zip'), 'zip', (e) => e.filter((x) => x.name !== 'logo.png' && x.name !== 'info.json'));
+    const r = spawnSync(process.execPath, [join(ROOT, 'build', 'scripts', 'validate-package.js'), p], { encoding: 'utf8' });
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /missing info\.json/);
+    assert.match(r.stderr, /missing logo\.png/);
+  });
+});
+
+describe('reproducible builds', () => {
+  it('a second full build of the same commit is byte-identical', () => {
+    rmSync(join(ROOT, 'dist', '.dist-stamp'), { force: true }); // rebuild the executables too
+    assert.equal(runPackage(), firstSums);
+  });
+});
