@@ -49,6 +49,18 @@ function bundle(revision: string): string {
   const out = join(WORK, 'sys-exporter.js');
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const esbuild = require('esbuild') as typeof import('esbuild');
+  // The bcrypt worker runs from a string (a SEA has no files to load a worker from).
+  const worker = esbuild.buildSync({
+    entryPoints: [join(ROOT, 'src', 'http', 'bcrypt_worker.ts')],
+    write: false,
+    bundle: true,
+    platform: 'node',
+    target: 'node22',
+    format: 'cjs',
+    minify: true,
+    legalComments: 'none',
+    logLevel: 'error',
+  }).outputFiles[0].text;
   esbuild.buildSync({
     entryPoints: [join(ROOT, 'src', 'main.ts')],
     outfile: out,
@@ -58,7 +70,7 @@ function bundle(revision: string): string {
     format: 'cjs',
     minify: true,
     legalComments: 'none',
-    define: { __SYS_EXPORTER_REVISION__: JSON.stringify(revision) },
+    define: { __SYS_EXPORTER_REVISION__: JSON.stringify(revision), __BCRYPT_WORKER_SOURCE__: JSON.stringify(worker) },
     logLevel: 'error',
   });
   return out;

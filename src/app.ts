@@ -7,6 +7,8 @@ import { createMemoryCollector } from './collectors/memory';
 import { ProcessMetrics } from './collectors/process';
 import { formatDuration } from './duration';
 import { ExporterServer, ListenError } from './http/server';
+import { loadWebConfig, type WebConfig } from './http/webconfig';
+import { watchWebConfig } from './http/webconfig_watch';
 import { createLogger, errorMessage, type Logger } from './log';
 import { BUILD_INFO } from './metrics/catalog';
 import { SampleSet } from './metrics/samples';
@@ -44,6 +46,7 @@ function buildInfo(): SampleSet {
 /** Runs the exporter until SIGTERM/SIGINT. Sets process.exitCode for usage and bind errors. */
 export async function main(args: readonly string[]): Promise<void> {
   let config: Config;
+  let web: WebConfig | undefined;
   try {
     const parsed = parseArgs(args);
     if (parsed.kind === 'exit') {
@@ -52,6 +55,13 @@ export async function main(args: readonly string[]): Promise<void> {
       return;
     }
     config = parsed.config;
+    if (config.webConfigFile !== undefined) {
+      try {
+        web = loadWebConfig(config.webConfigFile);
+      } catch (err) {
+        throw new UsageError(errorMessage(err));
+      }
+    }
   } catch (err) {
     if (err instanceof UsageError || err instanceof InvalidArgumentError) {
       process.stderr.write(`sys-exporter: error: ${errorMessage(err)}\n`);
@@ -64,7 +74,8 @@ export async function main(args: readonly string[]): Promise<void> {
   const log = createLogger(config.logLevel, config.logFormat);
   const collectors = buildCollectors(config, log);
   const scraper = new Scraper(collectors, log, { timeoutMs: config.timeoutMs, intervalMs: config.intervalMs });
-  const server = new ExporterServer({ config, scraper, processMetrics: new ProcessMetrics(), buildInfo: buildInfo(), log });
+  const server = new ExporterServer({ config, scraper, processMetrics: new ProcessMetrics(), buildInfo: buildInfo(), log, web });
+  if (web) for (const k of web.ignored) log.warn('web config setting accepted but not applied', { file: config.webConfigFile, setting: k });
 
   let addresses: string[];
   try {
@@ -86,8 +97,11 @@ export async function main(args: readonly string[]): Promise<void> {
     mode: config.intervalMs > 0 ? `background every ${formatDuration(config.intervalMs)}` : 'on scrape',
     timeout: formatDuration(config.timeoutMs),
     uv_threadpool_size: poolSize(),
+    tls: web?.tls ? 'on' : 'off',
+    basic_auth: web && web.users.size > 0 ? 'on' : 'off',
   });
   scraper.start();
+  const unwatch = web && config.webConfigFile ? watchWebConfig(config.webConfigFile, web, (next) => server.applyWebConfig(next), log) : undefined;
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {
@@ -95,6 +109,7 @@ export async function main(args: readonly string[]): Promise<void> {
     stopping = true;
     log.info('shutting down', { signal });
     scraper.stop();
+    unwatch?.();
     void server.close(SHUTDOWN_GRACE_MS).then(() => {
       log.info('stopped');
       // Exit explicitly: a statfs hung on a dead mount would otherwise keep the process alive.

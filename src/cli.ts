@@ -27,6 +27,7 @@ export interface Config {
   readonly logLevel: LogLevel;
   readonly logFormat: LogFormat;
   readonly configFile: string | undefined;
+  readonly webConfigFile: string | undefined;
 }
 
 /** A bad command line or config file: reported on one line, exit code 2. */
@@ -121,6 +122,8 @@ export const FLAGS: readonly FlagSpec[] = [
   { name: 'web.listen-address', arg: '<address>', repeatable: true, defaultText: `:${DEFAULT_PORT}`, parse: parseListenAddress,
     help: 'Address to listen on for metrics and the landing page; repeat for several. ":port" means every interface.' },
   { name: 'web.telemetry-path', arg: '<path>', defaultText: '/metrics', parse: telemetryPath, help: 'Path under which to expose metrics.' },
+  { name: 'web.config.file', arg: '<file>',
+    help: 'Web configuration file (exporter-toolkit format): TLS, client certificates, basic auth, extra headers. Re-read when it changes.' },
   { name: 'web.max-requests', arg: '<n>', defaultText: '40', parse: nonNegativeInt,
     help: 'Maximum number of scrapes served at once; more get 503. 0 means no limit.' },
   ...COLLECTOR_NAMES.map((c): FlagSpec => ({
@@ -275,6 +278,7 @@ export function parseArgs(args: readonly string[]): CliResult {
       logLevel: pick<LogLevel>('log.level'),
       logFormat: pick<LogFormat>('log.format'),
       configFile,
+      webConfigFile: value<string>('web.config.file'),
     },
   };
 }

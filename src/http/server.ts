@@ -1,5 +1,7 @@
 import * as http from 'node:http';
+import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import { promisify } from 'node:util';
 import { gzip as gzipCb } from 'node:zlib';
 import { formatListenAddress, type Config, type ListenAddress } from '../cli';
@@ -10,7 +12,9 @@ import { contentType, finish, render } from '../metrics/exposition';
 import { SampleSet } from '../metrics/samples';
 import { scrapeBudget, type Scraper } from '../scrape';
 import { VERSION } from '../version';
+import { BasicAuth, BcryptVerifier } from './auth';
 import { acceptsGzip, negotiateFormat } from './negotiate';
+import { secureContextOptions, type TlsSettings, type WebConfig } from './webconfig';
 
 const gzip = promisify(gzipCb);
 
@@ -24,7 +28,12 @@ export interface ServerDeps {
   /** sys_exporter_build_info, fixed for the process's life. */
   readonly buildInfo: SampleSet;
   readonly log: Logger;
+  /** --web.config.file, loaded and checked; undefined serves plain HTTP without auth. */
+  readonly web?: WebConfig;
 }
+
+/** Longest request target accepted (414 beyond); a scrape URL is a few dozen bytes. */
+const MAX_URL_LENGTH = 4096;
 
 const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 const html = (s: string): string => s.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]);
@@ -32,8 +41,29 @@ const html = (s: string): string => s.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]
 export class ExporterServer {
   private readonly servers: http.Server[] = [];
   private inFlight = 0;
+  private readonly verifier = new BcryptVerifier();
+  private web: WebConfig | undefined;
+  private auth: BasicAuth;
 
-  constructor(private readonly deps: ServerDeps) {}
+  constructor(private readonly deps: ServerDeps) {
+    this.web = deps.web;
+    this.auth = new BasicAuth(deps.web?.users ?? new Map(), this.verifier);
+  }
+
+  /**
+   * Applies a re-read web config: users, headers and certificates take effect for new
+   * connections. Switching TLS on or off, or changing client_auth_type, needs a restart: such a
+   * change is refused (the caller keeps logging the previous configuration as active).
+   */
+  applyWebConfig(next: WebConfig): void {
+    const prev = this.web?.tls;
+    if (!!prev !== !!next.tls || (prev && next.tls && prev.clientAuth !== next.tls.clientAuth)) {
+      throw new Error('turning TLS on or off, or changing client_auth_type, needs a restart');
+    }
+    if (next.tls) for (const s of this.servers) (s as unknown as https.Server).setSecureContext(secureContextOptions(next.tls));
+    this.web = next;
+    this.auth = new BasicAuth(next.users, this.verifier);
+  }
 
   /** Binds every listen address; on any failure closes what was bound and throws ListenError. */
   async listen(): Promise<string[]> {
@@ -49,17 +79,17 @@ export class ExporterServer {
 
   private listenOne(addr: ListenAddress): Promise<string> {
     const timeoutMs = this.deps.config.timeoutMs;
-    const server = http.createServer(
-      {
-        // Slow or idle clients cannot pin a connection: whole request within 10 s, headers in 5 s.
-        requestTimeout: 10_000,
-        headersTimeout: 5_000,
-        keepAliveTimeout: 5_000,
-        connectionsCheckingInterval: 1_000,
-        maxHeaderSize: 16 * 1024,
-      },
-      (req, res) => void this.handle(req, res),
-    );
+    const httpOptions: http.ServerOptions = {
+      // Slow or idle clients cannot pin a connection: whole request within 10 s, headers in 5 s.
+      requestTimeout: 10_000,
+      headersTimeout: 5_000,
+      keepAliveTimeout: 5_000,
+      connectionsCheckingInterval: 1_000,
+      maxHeaderSize: 16 * 1024,
+    };
+    const handler = (req: http.IncomingMessage, res: http.ServerResponse): void => void this.handle(req, res);
+    const tls = this.web?.tls;
+    const server: http.Server = tls ? this.createTlsServer(tls, httpOptions, handler) : http.createServer(httpOptions, handler);
     server.timeout = Math.max(30_000, timeoutMs + 10_000);
     this.servers.push(server);
     return new Promise((resolve, reject) => {
@@ -74,6 +104,27 @@ export class ExporterServer {
         resolve(a.family === 'IPv6' ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`);
       });
     });
+  }
+
+  private createTlsServer(tls: TlsSettings, httpOptions: http.ServerOptions, handler: http.RequestListener): http.Server {
+    const verify = tls.clientAuth === 'RequireAndVerifyClientCert' || tls.clientAuth === 'VerifyClientCertIfGiven';
+    const server = https.createServer(
+      {
+        ...httpOptions,
+        ...secureContextOptions(tls),
+        requestCert: tls.clientAuth !== 'NoClientCert',
+        rejectUnauthorized: tls.clientAuth === 'RequireAndVerifyClientCert',
+      },
+      handler,
+    );
+    // What Node's options cannot say: a certificate required but not verified, or verified
+    // only when given. The handshake is done; the connection is cut before any request.
+    server.on('secureConnection', (socket: TLSSocket) => {
+      const given = Object.keys(socket.getPeerCertificate() ?? {}).length > 0;
+      if ((tls.clientAuth === 'RequireAnyClientCert' && !given) || (verify && given && !socket.authorized)) socket.destroy();
+    });
+    server.on('tlsClientError', (err) => this.deps.log.debug('TLS handshake failed', { err: errorMessage(err) }));
+    return server as unknown as http.Server;
   }
 
   /** Stops accepting, lets in-flight responses finish for at most `graceMs`, then cuts the rest. */
@@ -91,10 +142,26 @@ export class ExporterServer {
     await Promise.race([Promise.all(closed), grace]);
     clearTimeout(timer);
     for (const s of this.servers) s.closeAllConnections();
+    this.verifier.close();
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     try {
+      for (const [k, v] of Object.entries(this.web?.headers ?? {})) res.setHeader(k, v);
+      if ((req.url ?? '').length > MAX_URL_LENGTH) return this.plain(res, 414, 'URI Too Long\n', true);
+      // Nothing here takes a body: refuse one rather than read it.
+      const length = req.headers['content-length'];
+      if ((length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined) {
+        return this.plain(res, 413, 'Request bodies are not accepted\n', true);
+      }
+      if (this.auth.enabled) {
+        const verdict = await this.auth.check(req.headers.authorization);
+        if (verdict === 'busy') return this.plain(res, 503, 'Too many authentication attempts in flight, try again later\n');
+        if (verdict === 'denied') {
+          res.setHeader('WWW-Authenticate', 'Basic realm="sys-exporter", charset="UTF-8"');
+          return this.plain(res, 401, 'Unauthorized\n');
+        }
+      }
       const path = (req.url ?? '/').split('?', 1)[0];
       const route =
         path === this.deps.config.telemetryPath ? this.metrics : path === '/' ? this.landing : path === '/-/healthy' ? this.healthy : undefined;
@@ -117,8 +184,9 @@ export class ExporterServer {
     res.end(res.req.method === 'HEAD' ? undefined : buf);
   }
 
-  private plain(res: http.ServerResponse, status: number, body: string): void {
-    this.reply(res, status, 'text/plain; charset=utf-8', body);
+  /** A short text reply; `close` ends the connection after it (e.g. after an unread body). */
+  private plain(res: http.ServerResponse, status: number, body: string, close = false): void {
+    this.reply(res, status, 'text/plain; charset=utf-8', body, close ? { Connection: 'close' } : {});
   }
 
   private async metrics(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
