@@ -134,7 +134,7 @@ describe('statfs gate', () => {
   it('runs at most one call per path and reports a hung one at the deadline', async () => {
     const calls: string[] = [];
     const gate = new StatfsGate(4, (p) => {
-      calls.push(p);
+      calls.push(String(p));
       return p === '/dead' ? new Promise(() => undefined) : Promise.resolve(OK);
     });
     const d = new Deadline(Date.now() + 30);
@@ -161,7 +161,7 @@ describe('statfs gate', () => {
     let started = 0;
     const gate = new StatfsGate(3, (p) => {
       started++;
-      return p.startsWith('/dead') ? new Promise(() => undefined) : Promise.resolve(OK);
+      return String(p).startsWith('/dead') ? new Promise(() => undefined) : Promise.resolve(OK);
     });
     const d = new Deadline(Date.now() + 30);
     const res = await Promise.all(['/dead1', '/dead2', '/dead3', '/dead4', '/dead5', '/live'].map((p) => gate.query(p, d)));

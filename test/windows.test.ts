@@ -83,7 +83,7 @@ describe('windows volumes', () => {
   it('emits disk metrics per volume root, C: style, without inode families', async () => {
     const paths: string[] = [];
     const gate = new StatfsGate(4, (p) => {
-      paths.push(p);
+      paths.push(String(p));
       return Promise.resolve(p === 'C:\\' ? C : D);
     });
     const c = createDiskCollector({

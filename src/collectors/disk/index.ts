@@ -23,7 +23,7 @@ export const DEFAULT_FS_TYPES_EXCLUDE =
 /** A mount to query, with its label set rendered once for as long as the mount table holds. */
 interface Target {
   readonly mount: MountEntry;
-  readonly statfsPath: string;
+  readonly statfsPath: string | Buffer;
   readonly labels: string;
 }
 
@@ -54,7 +54,7 @@ export class DiskCollector implements Collector {
 
   constructor(
     private readonly source: MountSource,
-    private readonly statfsPath: (m: MountEntry) => string,
+    private readonly statfsPath: (m: MountEntry) => string | Buffer,
     private readonly gate: StatfsGate,
     private readonly platform: NodeJS.Platform,
     private readonly onClose?: () => void,
@@ -116,11 +116,11 @@ export class DiskCollector implements Collector {
 
 /** Linux mount source: re-parses mountinfo only when its text changed. */
 export function linuxMounts(procfs: string, filter: MountFilter): MountSource {
-  let lastText = '';
+  let lastText: Buffer = Buffer.alloc(0);
   let mounts: MountEntry[] = [];
   return () => {
     const text = readMountinfo(procfs);
-    if (text !== lastText) {
+    if (!text.equals(lastText)) {
       lastText = text;
       mounts = filterMounts(parseMountinfo(text), filter);
     }
@@ -143,5 +143,7 @@ export function createDiskCollector(o: DiskOptions): DiskCollector {
     };
     return new DiskCollector(source, (m) => `${m.mountpoint}\\`, o.gate, o.platform, () => volumes.close());
   }
-  return new DiskCollector(linuxMounts(o.procfs, o.filter), (m) => join(o.rootfs, m.mountpoint), o.gate, o.platform);
+  // statfs gets the mount point's exact bytes (it need not be UTF-8), below --path.rootfs.
+  const root = Buffer.from(o.rootfs.replace(/\/+$/, ''), 'utf8');
+  return new DiskCollector(linuxMounts(o.procfs, o.filter), (m) => (m.path ? Buffer.concat([root, m.path]) : join(o.rootfs, m.mountpoint)), o.gate, o.platform);
 }

@@ -3,24 +3,35 @@ import { join } from 'node:path';
 
 export interface MountEntry {
   readonly device: string;
+  /** For labels: the mount point as UTF-8 (bytes that are not UTF-8 become U+FFFD). */
   readonly mountpoint: string;
+  /** For statfs: the mount point's exact bytes, which need not be UTF-8. */
+  readonly path?: Buffer;
   readonly fstype: string;
   readonly readonly: boolean;
 }
 
-/** Decodes mountinfo's octal escapes (`\040` space, `\011` tab, `\012` newline, `\134` backslash) as bytes. */
-export function decodeOctal(field: string): string {
-  if (!field.includes('\\')) return field;
+/**
+ * Decodes mountinfo's octal escapes (`\040` space, `\011` tab, `\012` newline, `\134`
+ * backslash). `field` holds bytes as latin1 characters; the result is the exact bytes.
+ */
+export function decodeOctalBytes(field: string): Buffer {
+  if (!field.includes('\\')) return Buffer.from(field, 'latin1');
   const bytes: number[] = [];
   for (let i = 0; i < field.length; i++) {
     if (field[i] === '\\' && /^[0-7]{3}$/.test(field.slice(i + 1, i + 4))) {
       bytes.push(parseInt(field.slice(i + 1, i + 4), 8));
       i += 3;
     } else {
-      for (const b of Buffer.from(field[i], 'utf8')) bytes.push(b);
+      bytes.push(field.charCodeAt(i) & 0xff);
     }
   }
-  return Buffer.from(bytes).toString('utf8');
+  return Buffer.from(bytes);
+}
+
+/** decodeOctalBytes for UTF-8 text. */
+export function decodeOctal(field: string): string {
+  return decodeOctalBytes(Buffer.from(field, 'utf8').toString('latin1')).toString('utf8');
 }
 
 /**
@@ -29,20 +40,25 @@ export function decodeOctal(field: string): string {
  * point listed twice keeps its last entry, which is the one visible at that path (a mount
  * stacked over another); bind mounts are distinct mount points and stay.
  */
-export function parseMountinfo(text: string): MountEntry[] {
+export function parseMountinfo(content: string | Buffer): MountEntry[] {
+  // Work on bytes (as latin1 characters): mount points need not be UTF-8.
+  const text = typeof content === 'string' ? Buffer.from(content, 'utf8').toString('latin1') : content.toString('latin1');
+  const utf8 = (field: string): string => decodeOctalBytes(field).toString('utf8');
   const byMountpoint = new Map<string, MountEntry>();
   for (const line of text.split('\n')) {
     if (!line) continue;
     const f = line.split(' ');
     const sep = f.indexOf('-', 6);
     if (f.length < 10 || sep < 0 || f.length < sep + 3) continue; // malformed line: skip it
-    const mountpoint = decodeOctal(f[4]);
+    const path = decodeOctalBytes(f[4]);
+    const mountpoint = path.toString('utf8');
     const options = f[5].split(',');
     const superOptions = (f[sep + 3] ?? '').split(',');
     const entry: MountEntry = {
-      device: decodeOctal(f[sep + 2]),
+      device: utf8(f[sep + 2]),
       mountpoint,
-      fstype: decodeOctal(f[sep + 1]),
+      path,
+      fstype: utf8(f[sep + 1]),
       readonly: options.includes('ro') || superOptions.includes('ro'),
     };
     byMountpoint.delete(mountpoint); // re-insert so that order follows the visible entry
@@ -56,11 +72,11 @@ export function parseMountinfo(text: string): MountEntry[] {
  * host's /proc), falling back to our own. Synchronous on purpose: procfs answers from kernel
  * memory without blocking, and this keeps mount discovery off libuv's pool.
  */
-export function readMountinfo(procfs: string): string {
+export function readMountinfo(procfs: string): Buffer {
   try {
-    return readFileSync(join(procfs, '1', 'mountinfo'), 'utf8');
+    return readFileSync(join(procfs, '1', 'mountinfo'));
   } catch {
-    return readFileSync(join(procfs, 'self', 'mountinfo'), 'utf8');
+    return readFileSync(join(procfs, 'self', 'mountinfo'));
   }
 }
 

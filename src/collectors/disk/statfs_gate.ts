@@ -16,7 +16,7 @@ export interface StatfsResult {
   readonly ffree: number;
 }
 
-export type StatfsFn = (path: string) => Promise<StatfsResult>;
+export type StatfsFn = (path: string | Buffer) => Promise<StatfsResult>;
 
 export type StatfsOutcome =
   | { readonly ok: StatfsResult }
@@ -76,7 +76,9 @@ export class StatfsGate {
     return this.running;
   }
 
-  async query(path: string, deadline: Deadline): Promise<StatfsOutcome> {
+  /** `path` may be raw bytes (a Linux mount point need not be UTF-8). */
+  async query(rawPath: string | Buffer, deadline: Deadline): Promise<StatfsOutcome> {
+    const path = typeof rawPath === 'string' ? rawPath : rawPath.toString('latin1'); // key: one char per byte
     // A mount already known hung is skipped at once until its call returns.
     if (this.hungPaths.has(path)) return { error: 'statfs still hung since an earlier collection', hung: true };
     let call = this.inflight.get(path);
@@ -90,7 +92,7 @@ export class StatfsGate {
         this.release();
         if (!call) return { error: 'no statfs slot free before the deadline', hung: false };
       }
-      call ??= this.start(path);
+      call ??= this.start(path, rawPath);
     }
     const res = await Promise.race([call, deadline.reached.then((): typeof TIMED_OUT => TIMED_OUT)]);
     if (res === TIMED_OUT) {
@@ -100,8 +102,8 @@ export class StatfsGate {
     return res;
   }
 
-  private start(path: string): Promise<StatfsOutcome> {
-    const call = this.statfs(path).then(
+  private start(path: string, rawPath: string | Buffer): Promise<StatfsOutcome> {
+    const call = this.statfs(rawPath).then(
       (ok): StatfsOutcome => ({ ok }),
       (err: NodeJS.ErrnoException): StatfsOutcome => ({ error: err.code ?? String(err), hung: false }),
     );
