@@ -49,29 +49,14 @@ function bundle(revision: string): string {
   const out = join(WORK, 'sys-exporter.js');
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const esbuild = require('esbuild') as typeof import('esbuild');
+  const common = { bundle: true, platform: 'node', target: 'node22', format: 'cjs', minify: true, legalComments: 'none', logLevel: 'error' } as const;
   // The bcrypt worker runs from a string (a SEA has no files to load a worker from).
-  const worker = esbuild.buildSync({
-    entryPoints: [join(ROOT, 'src', 'http', 'bcrypt_worker.ts')],
-    write: false,
-    bundle: true,
-    platform: 'node',
-    target: 'node22',
-    format: 'cjs',
-    minify: true,
-    legalComments: 'none',
-    logLevel: 'error',
-  }).outputFiles[0].text;
+  const worker = esbuild.buildSync({ ...common, entryPoints: [join(ROOT, 'src', 'http', 'bcrypt_worker.ts')], write: false }).outputFiles[0].text;
   esbuild.buildSync({
+    ...common,
     entryPoints: [join(ROOT, 'src', 'main.ts')],
     outfile: out,
-    bundle: true,
-    platform: 'node',
-    target: 'node22',
-    format: 'cjs',
-    minify: true,
-    legalComments: 'none',
     define: { __SYS_EXPORTER_REVISION__: JSON.stringify(revision), __BCRYPT_WORKER_SOURCE__: JSON.stringify(worker) },
-    logLevel: 'error',
   });
   return out;
 }

@@ -11,6 +11,7 @@ import { ROOT } from '../scripts/lib/steps';
 import { SUMS, TGZ, writeArchive, ZIPS, type Entry } from '../scripts/package';
 import { validate } from '../scripts/validate-package';
 import { promtoolCheck, request, sleep } from './helpers';
+import { WINE, wineEnv, wineSkip } from './wine';
 
 const families = (text: string): string[] =>
   [...new Set([...text.matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1]))].sort();
@@ -77,22 +78,10 @@ describe('exporter-linux', () => {
   });
 });
 
-const WINE = '/usr/lib/wine/wine64';
-const wineSkip = existsSync(WINE) ? undefined : `${WINE} is missing (Debian packages wine wine64)`;
 
 describe('exporter-windows.exe under wine', { skip: wineSkip }, () => {
   it('serves memory and the C: volume', async () => {
-    const env = {
-      ...process.env,
-      WINEPREFIX: join(ROOT, '.cache', 'wine'),
-      WINEDEBUG: '-all',
-      WINEDLLOVERRIDES: 'winemenubuilder.exe=d',
-    };
-    if (!existsSync(join(env.WINEPREFIX, 'system.reg'))) {
-      // A fresh prefix claims Windows 7, where Node 22 refuses to start: set Windows 10.
-      spawnSync('wineboot', ['-i'], { env, stdio: 'ignore', timeout: 120_000 });
-      spawnSync(WINE, ['winecfg', '/v', 'win10'], { env, stdio: 'ignore', timeout: 60_000 });
-    }
+    const env = wineEnv();
     const log = join(work, 'wine.log');
     const fd = openSync(log, 'w');
     // Files, not pipes, for stdio: Node under wine gets EBADF on inherited pipes.

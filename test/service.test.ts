@@ -3,7 +3,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -12,7 +11,8 @@ import { readZip } from '../scripts/lib/archive-read';
 import { ROOT } from '../scripts/lib/steps';
 import { ZIPS } from '../scripts/package';
 import { CATALOG } from '../src/metrics/catalog';
-import { request, sleep } from './helpers';
+import { freePort, request, sleep } from './helpers';
+import { WINE, wineEnv, wineSkip } from './wine';
 
 const PACKAGING = join(ROOT, 'packaging');
 let work: string;
@@ -31,14 +31,6 @@ function extract(zip: string, dir: string): void {
   for (const e of readZip(readFileSync(zip))) writeFileSync(join(dir, e.name), e.data, { mode: e.mode || 0o644 });
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 describe('systemd', () => {
   it('the unit passes systemd-analyze verify without a warning', () => {
@@ -99,16 +91,10 @@ describe('systemd', () => {
   });
 });
 
-const WINE = '/usr/lib/wine/wine64';
-const wineSkip = existsSync(WINE) ? undefined : `${WINE} is missing (Debian packages wine wine64)`;
 
 describe('Windows service under wine', { skip: wineSkip }, () => {
   it('install-service.bat, net start, scrape, net stop, uninstall-service.bat', async (t) => {
-    const env = { ...process.env, WINEPREFIX: join(ROOT, '.cache', 'wine'), WINEDEBUG: '-all', WINEDLLOVERRIDES: 'winemenubuilder.exe=d' };
-    if (!existsSync(join(env.WINEPREFIX, 'system.reg'))) {
-      spawnSync('wineboot', ['-i'], { env, stdio: 'ignore', timeout: 120_000 });
-      spawnSync(WINE, ['winecfg', '/v', 'win10'], { env, stdio: 'ignore', timeout: 60_000 });
-    }
+    const env = wineEnv();
     const dir = join(work, 'win pkg'); // a space in the path, as in "C:\Program Files"
     extract(ZIPS.windows, dir);
     for (const f of ['nssm.exe', 'install-service.bat', 'uninstall-service.bat', 'exporter-windows.exe']) assert.ok(existsSync(join(dir, f)), f);
