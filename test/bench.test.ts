@@ -1,0 +1,38 @@
+// The benchmark's quick form: it must run end to end and produce a complete, well-formed table
+// and chart. No assertion on timings here: those belong to `npm run bench`.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { ROOT } from '../scripts/lib/steps';
+
+describe('npm run bench -- --quick', () => {
+  const out = mkdtempSync(join(tmpdir(), 'sysexp-bench-'));
+  after(() => rmSync(out, { recursive: true, force: true }));
+
+  it('writes a complete results table and a PNG chart, and cleans up its mounts and processes', () => {
+    const r = spawnSync(process.execPath, [join(ROOT, 'build', 'scripts', 'bench.js'), '--quick', '--out', out], { encoding: 'utf8', timeout: 10 * 60_000 });
+    assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
+    const md = readFileSync(join(out, 'results.md'), 'utf8');
+    assert.equal(r.stdout.includes(md), true, 'the table is printed');
+    const rows = md.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| section') && !l.startsWith('| ---'));
+    const sections = new Set(rows.map((l) => l.split('|')[1].trim()));
+    for (const s of ['throughput', 'latency', 'cpu', 'memory', 'startup', 'scaling', 'size']) assert.ok(sections.has(s), `section ${s}`);
+    for (const row of rows) {
+      const cells = row.split('|').slice(1, -1).map((c) => c.trim());
+      assert.equal(cells.length, 7, row);
+      assert.ok(Number.isFinite(Number(cells[2])) && Number(cells[2]) >= 0, `ours is a number: ${row}`);
+      assert.ok(Number.isFinite(Number(cells[3])), `theirs is a number: ${row}`);
+      assert.match(cells[5], /^(\d+(\.\d+)?x|-)$/, `ratio: ${row}`);
+      if (cells[6]) assert.match(cells[6], /^(met|MISSED) \((>=|<=) [\d.]+\)$/, `target: ${row}`);
+    }
+    for (const c of [1, 4, 16]) assert.ok(rows.some((l) => l.includes(`on scrape, ${c} conn`)), `${c} connections`);
+    const png = readFileSync(join(out, 'results.png'));
+    assert.ok(png.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])), 'a PNG');
+    assert.doesNotMatch(readFileSync('/proc/self/mountinfo', 'utf8'), /sysexp-bench/, 'no mount left behind');
+    const left = spawnSync('pgrep', ['-f', 'prometheus-node-exporter --collector.disable-defaults']);
+    assert.notEqual(left.status, 0, 'no node_exporter left running');
+  });
+});
