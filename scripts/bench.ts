@@ -238,15 +238,26 @@ async function main(): Promise<void> {
   const mountCounts = QUICK ? [10, 100] : [10, 100, 1000, 3000];
   const scaling: Record<string, Record<number, number>> = {};
   for (const n of mountCounts) {
-    // A holder process owns the namespace; the mounts vanish with it.
-    const holder = spawn('unshare', ['-m', '--propagation', 'private', 'sleep', 'infinity'], { stdio: 'ignore' });
+    // A holder process owns the namespaces; the mounts vanish with it. A PID namespace too, with
+    // its own /proc: both exporters read <procfs>/1/mountinfo, which must be this namespace's.
+    const holder = spawn('unshare', ['-m', '-p', '-f', '--mount-proc', '--propagation', 'private', 'sleep', 'infinity'], { stdio: 'ignore' });
     children.add(holder);
-    await sleep(100);
-    // unshare execs sleep in the new namespace, so the holder's pid is the namespace's.
-    const enter = ['nsenter', '-t', String(holder.pid), '-m', '--'];
+    let nsPid = '';
+    for (let i = 0; i < 50 && !nsPid; i++) {
+      await sleep(20);
+      nsPid = spawnSync('pgrep', ['-P', String(holder.pid)], { encoding: 'utf8' }).stdout.trim();
+    }
+    if (!nsPid) throw new Error('unshare did not start its namespace');
+    const enter = ['nsenter', '-t', nsPid, '-m', '-p', '--'];
     execFileSync(enter[0], [...enter.slice(1), 'sh', '-c', `mkdir -p /tmp/sysexp-bench && mount -t tmpfs -o size=1m bench /tmp/sysexp-bench && i=0; while [ $i -lt ${n} ]; do mkdir /tmp/sysexp-bench/m$i && mount -t tmpfs -o size=64k m$i /tmp/sysexp-bench/m$i; i=$((i+1)); done`]);
     for (const who of [NE, OURS]) {
       const r = await start(who, enter);
+      const seen = (await new Promise<string>((resolve) => http.get({ host: '127.0.0.1', port: r.port, path: '/metrics' }, (res) => {
+        let b = '';
+        res.on('data', (d: Buffer) => (b += d.toString()));
+        res.on('end', () => resolve(b));
+      }))).split('\n').filter((l) => /^(node_filesystem_size_bytes|sys_disk_size_bytes)\{.*sysexp-bench\/m/.test(l)).length;
+      if (seen !== n) throw new Error(`${who.name} sees ${seen} of the ${n} mounts`);
       await latencyMs(r.port, 3);
       (scaling[who.name] ??= {})[n] = (await latencyMs(r.port, QUICK ? 10 : n >= 1000 ? 30 : 100)).p50;
       await stop(r);
