@@ -4,7 +4,6 @@ import type { Collector } from './collectors/collector';
 import { createDiskCollector } from './collectors/disk';
 import { poolSize, statfsCapacity, StatfsGate } from './collectors/disk/statfs_gate';
 import { createMemoryCollector } from './collectors/memory';
-import { ProcessMetrics } from './collectors/process';
 import { formatDuration } from './duration';
 import { ExporterServer, ListenError } from './http/server';
 import { loadWebConfig, type WebConfig } from './http/webconfig';
@@ -74,7 +73,11 @@ export async function main(args: readonly string[]): Promise<void> {
   const log = createLogger(config.logLevel, config.logFormat);
   const collectors = buildCollectors(config, log);
   const scraper = new Scraper(collectors, log, { timeoutMs: config.timeoutMs, intervalMs: config.intervalMs });
-  const server = new ExporterServer({ config, scraper, processMetrics: new ProcessMetrics(), buildInfo: buildInfo(), log, web });
+  // prom-client is loaded only when its process metrics are wanted.
+  const processMetrics = config.disableExporterMetrics
+    ? undefined
+    : new (require('./collectors/process') as typeof import('./collectors/process')).ProcessMetrics();
+  const server = new ExporterServer({ config, scraper, processMetrics, buildInfo: buildInfo(), log, web });
   if (web) for (const k of web.ignored) log.warn('web config setting accepted but not applied', { file: config.webConfigFile, setting: k });
 
   let addresses: string[];

@@ -28,6 +28,7 @@ export interface Config {
   readonly logFormat: LogFormat;
   readonly configFile: string | undefined;
   readonly webConfigFile: string | undefined;
+  readonly disableExporterMetrics: boolean;
 }
 
 /** A bad command line or config file: reported on one line, exit code 2. */
@@ -124,6 +125,7 @@ export const FLAGS: readonly FlagSpec[] = [
   { name: 'web.telemetry-path', arg: '<path>', defaultText: '/metrics', parse: telemetryPath, help: 'Path under which to expose metrics.' },
   { name: 'web.config.file', arg: '<file>',
     help: 'Web configuration file (exporter-toolkit format): TLS, client certificates, basic auth, extra headers. Re-read when it changes.' },
+  { name: 'web.disable-exporter-metrics', help: "Leave out the exporter's own process_* metrics, as node_exporter's flag of that name does." },
   { name: 'web.max-requests', arg: '<n>', defaultText: '40', parse: nonNegativeInt,
     help: 'Maximum number of scrapes served at once; more get 503. 0 means no limit.' },
   ...COLLECTOR_NAMES.map((c): FlagSpec => ({
@@ -279,6 +281,7 @@ export function parseArgs(args: readonly string[]): CliResult {
       logFormat: pick<LogFormat>('log.format'),
       configFile,
       webConfigFile: value<string>('web.config.file'),
+      disableExporterMetrics: value<boolean>('web.disable-exporter-metrics') === true,
     },
   };
 }

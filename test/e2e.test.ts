@@ -174,6 +174,20 @@ describe('a failing collector', () => {
   });
 });
 
+describe('--web.disable-exporter-metrics', () => {
+  it('leaves out the process_* families and keeps everything else', async () => {
+    const exp = await startExporter(['--web.disable-exporter-metrics']);
+    try {
+      const text = (await exp.scrape()).body.toString();
+      assert.equal(promtoolCheck(text).code, 0);
+      const expected = familiesFor(process.platform).filter((d) => d.source !== 'process').map((d) => d.name).sort();
+      assert.deepEqual(families(text), expected);
+    } finally {
+      await exp.stop();
+    }
+  });
+});
+
 describe('background mode', () => {
   it('serves the latest snapshot with its age', async () => {
     const exp = await startExporter(['--collection.interval=200ms', '--log.format=json']);

@@ -24,7 +24,8 @@ export class ListenError extends Error {}
 export interface ServerDeps {
   readonly config: Config;
   readonly scraper: Scraper;
-  readonly processMetrics: ProcessMetrics;
+  /** undefined with --web.disable-exporter-metrics. */
+  readonly processMetrics: ProcessMetrics | undefined;
   /** sys_exporter_build_info, fixed for the process's life. */
   readonly buildInfo: SampleSet;
   readonly log: Logger;
@@ -202,7 +203,8 @@ export class ExporterServer {
       age.add(SNAPSHOT_AGE, Math.max(0, (Date.now() - snap.completedAt) / 1000));
       const sets: SampleSet[] = [];
       for (const r of snap.results) if (r.samples) sets.push(r.samples);
-      sets.push(snap.health, age, buildInfo, await processMetrics.collect());
+      sets.push(snap.health, age, buildInfo);
+      if (processMetrics) sets.push(await processMetrics.collect());
       const format = negotiateFormat(req.headers.accept);
       let body = Buffer.from(finish(render(sets, format), format), 'utf8');
       const zipped = acceptsGzip(req.headers['accept-encoding']);
