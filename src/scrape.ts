@@ -1,4 +1,3 @@
-import { performance } from 'node:perf_hooks';
 import type { Collector } from './collectors/collector';
 import { COLLECTOR_DURATION, COLLECTOR_ERRORS, COLLECTOR_SUCCESS } from './metrics/catalog';
 import { renderLabels, SampleSet } from './metrics/samples';
@@ -31,6 +30,9 @@ export interface ScraperOptions {
 
 /** Margin kept for rendering and sending when Prometheus tells us its scrape timeout. */
 const HEADER_MARGIN_MS = 500;
+
+/** Milliseconds from a monotonic clock; process.hrtime, unlike `performance`, loads no module. */
+const monotonicMs = (): number => Number(process.hrtime.bigint()) / 1e6;
 
 /**
  * The per-collector budget for one scrape: --collector.timeout, or less when the request carries
@@ -127,7 +129,7 @@ export class Scraper {
   private async runOne(c: Collector, deadline: number): Promise<CollectorResult> {
     const out = new SampleSet();
     const ac = new AbortController();
-    const t0 = performance.now();
+    const t0 = monotonicMs();
     const budgetMs = Math.max(0, deadline - Date.now());
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
@@ -140,11 +142,11 @@ export class Scraper {
       // A synchronous throw inside collect() becomes a rejection here, isolated like any other.
       const work = Promise.resolve().then(() => c.collect({ deadline, signal: ac.signal }, out));
       await Promise.race([work, timeout]);
-      return { name: c.name, success: true, durationSeconds: (performance.now() - t0) / 1000, samples: out };
+      return { name: c.name, success: true, durationSeconds: (monotonicMs() - t0) / 1000, samples: out };
     } catch (err) {
       this.errors.set(c.name, this.errors.get(c.name)! + 1);
       const error = errorMessage(err);
-      const durationSeconds = (performance.now() - t0) / 1000;
+      const durationSeconds = (monotonicMs() - t0) / 1000;
       this.log.warn('collector failed', { collector: c.name, duration_seconds: durationSeconds.toFixed(3), err: error });
       return { name: c.name, success: false, durationSeconds, error };
     } finally {

@@ -34,6 +34,16 @@ describe('meminfo', () => {
     assert.equal(m.available, 100 * 1024);
     assert.throws(() => parseMeminfo('MemFree: 1 kB\n'), /MemTotal/);
   });
+
+  it('matches whole field names only, wherever they are, and rejects a field without a number', () => {
+    // SwapCached must not be read as Cached, nor "MemTotalX" as MemTotal.
+    const text = 'SwapCached: 7 kB\nMemTotalX: 1 kB\nMemTotal:\t1000 kB\nMemFree: 100 kB\nCached: 20 kB\nSwapTotal: 5 kB\nSwapFree: 4 kB';
+    const m = parseMeminfo(text);
+    assert.equal(m.total, 1000 * 1024);
+    assert.equal(m.available, 120 * 1024);
+    assert.equal(m.swapFree, 4 * 1024);
+    assert.throws(() => parseMeminfo('MemTotal: kB\nSwapTotal: 0 kB\nSwapFree: 0 kB\n'), /MemTotal/);
+  });
 });
 
 describe('mountinfo', () => {

@@ -1,6 +1,5 @@
-import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 
 // The standalone build bundles bcrypt_worker.ts into this string (esbuild define); from source
 // the compiled worker file next to this one is used.
@@ -42,6 +41,8 @@ export class BcryptVerifier {
   private start(): Worker {
     if (this.worker) return this.worker;
     const src = typeof __BCRYPT_WORKER_SOURCE__ === 'string' ? __BCRYPT_WORKER_SOURCE__ : undefined;
+    // Required here: without basic_auth_users neither worker_threads nor crypto is ever loaded.
+    const { Worker } = require('node:worker_threads') as typeof import('node:worker_threads');
     const w = src ? new Worker(src, { eval: true }) : new Worker(join(__dirname, 'bcrypt_worker.js'));
     w.unref();
     w.on('message', (m: { id: number; ok: boolean }) => {
@@ -86,6 +87,7 @@ export class BasicAuth {
     const user = colon >= 0 ? decoded.slice(0, colon) : '';
     const password = colon >= 0 ? decoded.slice(colon + 1) : '';
     const hash = this.users.get(user);
+    const { createHash } = require('node:crypto') as typeof import('node:crypto');
     const digest = createHash('sha256').update(`${user}\0${password}\0${hash ?? ''}`).digest('hex');
     const expiry = this.cache.get(digest);
     if (hash && expiry !== undefined && expiry > Date.now()) return 'ok';

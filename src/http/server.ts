@@ -1,9 +1,8 @@
 import * as http from 'node:http';
-import * as https from 'node:https';
+import type * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { promisify } from 'node:util';
-import { gzip as gzipCb } from 'node:zlib';
 import { formatListenAddress, type Config, type ListenAddress } from '../cli';
 import type { ProcessMetrics } from '../collectors/process';
 import { errorMessage, type Logger } from '../log';
@@ -16,7 +15,11 @@ import { BasicAuth, BcryptVerifier } from './auth';
 import { acceptsGzip, negotiateFormat } from './negotiate';
 import { secureContextOptions, type TlsSettings, type WebConfig } from './webconfig';
 
-const gzip = promisify(gzipCb);
+// zlib and https are loaded on first use: each builtin module costs resident memory for the
+// life of the process (https brings tls and crypto: about 4 MB), and most hosts never need them.
+let gzipFn: ((buf: Buffer) => Promise<Buffer>) | undefined;
+const gzip = (buf: Buffer): Promise<Buffer> =>
+  (gzipFn ??= promisify((require('node:zlib') as typeof import('node:zlib')).gzip))(buf);
 
 /** A port that cannot be bound: exit code 1 with the address named. */
 export class ListenError extends Error {}
@@ -109,7 +112,8 @@ export class ExporterServer {
 
   private createTlsServer(tls: TlsSettings, httpOptions: http.ServerOptions, handler: http.RequestListener): http.Server {
     const verify = tls.clientAuth === 'RequireAndVerifyClientCert' || tls.clientAuth === 'VerifyClientCertIfGiven';
-    const server = https.createServer(
+    const { createServer } = require('node:https') as typeof https;
+    const server = createServer(
       {
         ...httpOptions,
         ...secureContextOptions(tls),
@@ -206,7 +210,7 @@ export class ExporterServer {
       sets.push(snap.health, age, buildInfo);
       if (processMetrics) sets.push(await processMetrics.collect());
       const format = negotiateFormat(req.headers.accept);
-      let body = Buffer.from(finish(render(sets, format), format), 'utf8');
+      let body: Buffer = Buffer.from(finish(render(sets, format), format), 'utf8');
       const zipped = acceptsGzip(req.headers['accept-encoding']);
       if (zipped) body = await gzip(body);
       this.reply(res, 200, contentType(format), body, zipped ? { 'Content-Encoding': 'gzip', Vary: 'Accept-Encoding' } : { Vary: 'Accept-Encoding' });

@@ -3,7 +3,6 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import type { SecureVersion } from 'node:tls';
-import { createSecureContext } from 'node:tls';
 
 export const CLIENT_AUTH_TYPES = ['NoClientCert', 'RequestClientCert', 'RequireAnyClientCert', 'VerifyClientCertIfGiven', 'RequireAndVerifyClientCert'] as const;
 export type ClientAuthType = (typeof CLIENT_AUTH_TYPES)[number];
@@ -122,7 +121,8 @@ function parse(file: string): WebConfig {
       maxVersion: version('max_version'),
     };
     try {
-      createSecureContext(secureContextOptions(tls)); // a key that does not match, a bad PEM...
+      // Loaded here, not at the top: plain-HTTP exporters never pay for tls and crypto.
+      (require('node:tls') as typeof import('node:tls')).createSecureContext(secureContextOptions(tls)); // a key that does not match, a bad PEM...
     } catch (err) {
       throw new Error(`tls_server_config: ${err instanceof Error ? err.message : String(err)}`);
     }

@@ -1,4 +1,4 @@
-import { promises as fsp } from 'node:fs';
+import { statfs as statfsCallback } from 'node:fs';
 
 // Why this exists: fs.statfs runs on libuv's thread pool, which every async fs call and async
 // zlib share. A statfs on a dead NFS or FUSE mount never returns and holds its thread for good;
@@ -63,7 +63,8 @@ export class StatfsGate {
 
   constructor(
     readonly capacity: number,
-    private readonly statfs: StatfsFn = (p) => fsp.statfs(p),
+    // The callback form: fs/promises would load (with readline) for this one call.
+    private readonly statfs: StatfsFn = (p) => new Promise((resolve, reject) => statfsCallback(p, (err, st) => (err ? reject(err) : resolve(st)))),
   ) {}
 
   /** Calls outstanding past the deadline of the collection that waited on them. */
