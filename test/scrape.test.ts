@@ -1,11 +1,15 @@
 import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { CollectContext, Collector } from '../src/collectors/collector';
+import { createDiskCollector } from '../src/collectors/disk';
 import { Deadline, StatfsGate, statfsCapacity, type StatfsResult } from '../src/collectors/disk/statfs_gate';
 import { createLogger } from '../src/log';
 import { COLLECTOR_ERRORS, COLLECTOR_SUCCESS, MEMORY_TOTAL } from '../src/metrics/catalog';
 import { render } from '../src/metrics/exposition';
-import type { SampleSet } from '../src/metrics/samples';
+import { SampleSet } from '../src/metrics/samples';
 import { scrapeBudget, Scraper } from '../src/scrape';
 import { parseExposition, promtoolCheck, sleep, value } from './helpers';
 
@@ -184,6 +188,43 @@ describe('statfs gate', () => {
     const d2 = new Deadline(Date.now() + 20);
     assert.deepEqual(await gate.query('/nfs', d2), { ok: OK });
     d2.cancel();
+  });
+
+  it('forgets unmounted paths, but not one whose call is still out', async () => {
+    let release!: (r: StatfsResult) => void;
+    const gate = new StatfsGate(4, (p) => (p === '/hung' ? new Promise<StatfsResult>((r) => (release = r)) : Promise.resolve(OK)));
+    const d = new Deadline(Date.now() + 20);
+    await Promise.all(['/a', '/b', '/hung'].map((p) => gate.query(p, d)));
+    assert.equal(gate.tracked, 3);
+    gate.retain(new Set(['/a']));
+    assert.equal(gate.tracked, 2, '/b is gone; /hung stays while its call is out');
+    assert.equal(gate.hung, 1);
+    release(OK);
+    await sleep(1);
+    assert.equal(gate.hung, 0);
+    gate.retain(new Set(['/a']));
+    assert.equal(gate.tracked, 1);
+  });
+
+  it('is told by the disk collector which mounts are gone', async () => {
+    const procfs = mkdtempSync(join(tmpdir(), 'sysexp-procfs-'));
+    mkdirSync(join(procfs, '1'));
+    const line = (id: number, mp: string) => `${id} 1 0:${id} / ${mp} rw,relatime - ext4 /dev/sd${id} rw\n`;
+    writeFileSync(join(procfs, '1', 'mountinfo'), line(30, '/') + line(31, '/data') + line(32, '/backup'));
+    const gate = new StatfsGate(4, () => Promise.resolve(OK));
+    const quiet = createLogger('error', 'logfmt', () => undefined);
+    const c = createDiskCollector({ platform: 'linux', procfs, rootfs: '/', filter: { mountPointsExclude: /^$/, fsTypesExclude: /^$/ }, gate, log: quiet });
+    const collect = () => c.collect({ deadline: Date.now() + 1000, signal: new AbortController().signal }, new SampleSet());
+    try {
+      await collect();
+      assert.equal(gate.tracked, 3);
+      writeFileSync(join(procfs, '1', 'mountinfo'), line(30, '/') + line(31, '/data'));
+      await collect();
+      assert.equal(gate.tracked, 2);
+    } finally {
+      c.close();
+      rmSync(procfs, { recursive: true, force: true });
+    }
   });
 
   it('queues beyond capacity instead of failing healthy mounts', async () => {

@@ -7,7 +7,7 @@ import {
 } from '../../metrics/catalog';
 import { renderLabels, type SampleSet } from '../../metrics/samples';
 import { filterMounts, parseMountinfo, readMountinfo, type MountEntry, type MountFilter } from './mounts_linux';
-import { Deadline, StatfsGate, type StatfsOutcome } from './statfs_gate';
+import { Deadline, gateKey, StatfsGate, type StatfsOutcome } from './statfs_gate';
 import { BackgroundValue } from '../background';
 import { sysinfoDiscovery, type VolumeDiscovery } from './volumes_windows';
 
@@ -109,6 +109,7 @@ export class DiskCollector implements Collector {
         statfsPath: this.statfsPath(m),
         labels: renderLabels(DISK_SIZE.labels, [m.device, m.fstype, m.mountpoint]),
       }));
+      this.gate.retain(new Set(this.targets.map((t) => gateKey(t.statfsPath))));
     }
     return this.targets;
   }

@@ -40,6 +40,11 @@ export class Deadline {
 
 const TIMED_OUT = Symbol('timed out');
 
+/** The gate's key for a path: raw bytes one char per byte, so non-UTF-8 paths stay distinct. */
+export function gateKey(rawPath: string | Buffer): string {
+  return typeof rawPath === 'string' ? rawPath : rawPath.toString('latin1');
+}
+
 /** Default libuv pool size when the user has not set UV_THREADPOOL_SIZE. */
 export const DEFAULT_POOL_SIZE = 32;
 
@@ -55,9 +60,18 @@ export function poolSize(env: NodeJS.ProcessEnv = process.env): number {
   return Number.isFinite(n) && n > 0 ? Math.min(n, 1024) : 4;
 }
 
+/** One mount's state at the gate: its call in flight, if any, and whether that call is hung. */
+interface Slot {
+  call: Promise<StatfsOutcome> | undefined;
+  hung: boolean;
+}
+
 export class StatfsGate {
-  private readonly inflight = new Map<string, Promise<StatfsOutcome>>();
-  private readonly hungPaths = new Set<string>();
+  // Slots outlive calls: a Map entry added and removed per call makes V8 reallocate the table
+  // every few calls, and each table, held by this long-lived map, became old-generation garbage
+  // (a fifth of what the old generation accumulated under load). `retain` drops gone mounts.
+  private readonly slots = new Map<string, Slot>();
+  private hungCount = 0;
   private readonly waiters: Array<(ok: boolean) => void> = [];
   private running = 0;
 
@@ -69,7 +83,7 @@ export class StatfsGate {
 
   /** Calls outstanding past the deadline of the collection that waited on them. */
   get hung(): number {
-    return this.hungPaths.size;
+    return this.hungCount;
   }
 
   /** Calls currently holding a pool thread. */
@@ -77,41 +91,62 @@ export class StatfsGate {
     return this.running;
   }
 
+  /** Mount points the gate keeps state for (tests). */
+  get tracked(): number {
+    return this.slots.size;
+  }
+
   /** `path` may be raw bytes (a Linux mount point need not be UTF-8). */
   async query(rawPath: string | Buffer, deadline: Deadline): Promise<StatfsOutcome> {
-    const path = typeof rawPath === 'string' ? rawPath : rawPath.toString('latin1'); // key: one char per byte
+    const path = gateKey(rawPath);
+    let slot = this.slots.get(path);
+    if (!slot) this.slots.set(path, (slot = { call: undefined, hung: false }));
     // A mount already known hung is skipped at once until its call returns.
-    if (this.hungPaths.has(path)) return { error: 'statfs still hung since an earlier collection', hung: true };
-    let call = this.inflight.get(path);
+    if (slot.hung) return { error: 'statfs still hung since an earlier collection', hung: true };
+    let call = slot.call;
     if (!call) {
       if (!(await this.acquire(deadline))) {
-        return { error: `no statfs slot free before the deadline (${this.hungPaths.size} calls hung)`, hung: false };
+        return { error: `no statfs slot free before the deadline (${this.hungCount} calls hung)`, hung: false };
       }
-      call = this.inflight.get(path);
+      call = slot.call;
       if (call || Date.now() >= deadline.at) {
         // Another caller started this mount meanwhile, or the slot came too late to use.
         this.release();
         if (!call) return { error: 'no statfs slot free before the deadline', hung: false };
       }
-      call ??= this.start(path, rawPath);
+      call ??= this.start(slot, rawPath);
     }
     const res = await Promise.race([call, deadline.reached.then((): typeof TIMED_OUT => TIMED_OUT)]);
     if (res === TIMED_OUT) {
-      this.hungPaths.add(path);
+      if (!slot.hung && slot.call === call) {
+        slot.hung = true;
+        this.hungCount++;
+      }
       return { error: 'statfs did not return before the deadline', hung: true };
     }
     return res;
   }
 
-  private start(path: string, rawPath: string | Buffer): Promise<StatfsOutcome> {
+  /**
+   * Forgets the mounts not in `paths` (keys as `gateKey` makes them), except those with a call
+   * still out: they are forgotten by a later call, after they return.
+   */
+  retain(paths: ReadonlySet<string>): void {
+    for (const [path, slot] of this.slots) if (!slot.call && !paths.has(path)) this.slots.delete(path);
+  }
+
+  private start(slot: Slot, rawPath: string | Buffer): Promise<StatfsOutcome> {
     const call = this.statfs(rawPath).then(
       (ok): StatfsOutcome => ({ ok }),
       (err: NodeJS.ErrnoException): StatfsOutcome => ({ error: err.code ?? String(err), hung: false }),
     );
-    this.inflight.set(path, call);
+    slot.call = call;
     void call.then(() => {
-      this.inflight.delete(path);
-      this.hungPaths.delete(path);
+      slot.call = undefined;
+      if (slot.hung) {
+        slot.hung = false;
+        this.hungCount--;
+      }
       this.release();
     });
     return call;
