@@ -1,9 +1,10 @@
 import { join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
+import { assetText } from '../sea_assets';
 
-// The standalone build bundles bcrypt_worker.ts into this string (esbuild define); from source
-// the compiled worker file next to this one is used.
-declare const __BCRYPT_WORKER_SOURCE__: string | undefined;
+// True in the standalone build (esbuild define), where the bundled bcrypt_worker.ts is the
+// asset "bcrypt-worker"; from source the compiled worker file next to this one is used.
+declare const __SEA__: boolean | undefined;
 
 /** A cost-10 hash of a random password: unknown users are checked against it, so that a
  * request for a user that does not exist costs as much time as one with a wrong password. */
@@ -40,7 +41,7 @@ export class BcryptVerifier {
 
   private start(): Worker {
     if (this.worker) return this.worker;
-    const src = typeof __BCRYPT_WORKER_SOURCE__ === 'string' ? __BCRYPT_WORKER_SOURCE__ : undefined;
+    const src = typeof __SEA__ === 'boolean' && __SEA__ ? assetText('bcrypt-worker') : undefined;
     // Required here: without basic_auth_users neither worker_threads nor crypto is ever loaded.
     const { Worker } = require('node:worker_threads') as typeof import('node:worker_threads');
     const w = src ? new Worker(src, { eval: true }) : new Worker(join(__dirname, 'bcrypt_worker.js'));
