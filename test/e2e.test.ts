@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { gunzipSync } from 'node:zlib';
+import { gzipBody } from '../src/http/server';
 import { familiesFor } from '../src/metrics/catalog';
 import { parseExposition, promtoolCheck, request, startExporter, value, type Exporter } from './helpers';
 
@@ -93,6 +94,13 @@ describe('exporter over HTTP', () => {
     assert.equal(promtoolCheck(text).code, 0);
     const identity = await exp.scrape({ 'Accept-Encoding': 'gzip;q=0' });
     assert.equal(identity.headers['content-encoding'], undefined);
+  });
+
+  it('gzips small bodies inline and big ones on the pool, both to the same bytes', async () => {
+    for (const size of [10, 64 * 1024, 64 * 1024 + 1, 3_000_000]) {
+      const body = Buffer.from('sys_disk_size_bytes{mountpoint="/x"} 1\n'.repeat(Math.ceil(size / 38)).slice(0, size));
+      assert.deepEqual(gunzipSync(await gzipBody(body)), body, `${size} bytes`);
+    }
   });
 
   it('answers HEAD with headers only', async () => {

@@ -17,9 +17,20 @@ import { secureContextOptions, type TlsSettings, type WebConfig } from './webcon
 
 // zlib and https are loaded on first use: each builtin module costs resident memory for the
 // life of the process (https brings tls and crypto: about 4 MB), and most hosts never need them.
-let gzipFn: ((buf: Buffer) => Promise<Buffer>) | undefined;
-const gzip = (buf: Buffer): Promise<Buffer> =>
-  (gzipFn ??= promisify((require('node:zlib') as typeof import('node:zlib')).gzip))(buf);
+let zlib: typeof import('node:zlib') | undefined;
+let gzipAsync: ((buf: Buffer) => Promise<Buffer>) | undefined;
+/**
+ * Bodies up to this size are gzipped on the main thread (64 KiB: about 0.35 ms here). On the
+ * libuv pool each thread's malloc arena kept its own copy of deflate's 256 KB of state, up to 16
+ * arenas: RSS after 20,000 gzip scrapes was 4.5 MB higher than without gzip. Bigger bodies (a
+ * thousand mounts and more) still go to the pool, so that the event loop never waits long.
+ */
+const GZIP_INLINE_MAX = 64 * 1024;
+export async function gzipBody(buf: Buffer): Promise<Buffer> {
+  zlib ??= require('node:zlib') as typeof import('node:zlib');
+  if (buf.length <= GZIP_INLINE_MAX) return zlib.gzipSync(buf);
+  return (gzipAsync ??= promisify(zlib.gzip))(buf);
+}
 
 /** A port that cannot be bound: exit code 1 with the address named. */
 export class ListenError extends Error {}
@@ -212,7 +223,7 @@ export class ExporterServer {
       const format = negotiateFormat(req.headers.accept);
       let body: Buffer = Buffer.from(finish(render(sets, format), format), 'utf8');
       const zipped = acceptsGzip(req.headers['accept-encoding']);
-      if (zipped) body = await gzip(body);
+      if (zipped) body = await gzipBody(body);
       this.reply(res, 200, contentType(format), body, zipped ? { 'Content-Encoding': 'gzip', Vary: 'Accept-Encoding' } : { Vary: 'Accept-Encoding' });
     } finally {
       this.inFlight--;
