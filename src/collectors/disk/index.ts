@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import type { Collector, CollectContext } from '../collector';
 import type { Logger } from '../../log';
 import {
@@ -19,6 +18,20 @@ export const DEFAULT_MOUNT_POINTS_EXCLUDE =
   '^/(dev|proc|run/credentials/.+|sys|var/lib/docker/.+|var/lib/containers/storage/.+)($|/)';
 export const DEFAULT_FS_TYPES_EXCLUDE =
   '^(autofs|binfmt_misc|bpf|cgroup2?|configfs|debugfs|devpts|devtmpfs|fusectl|hugetlbfs|iso9660|mqueue|nsfs|overlay|proc|procfs|pstore|rpc_pipefs|securityfs|selinuxfs|squashfs|erofs|sysfs|tracefs)$';
+
+/**
+ * Derives a value again only when its input changed (`same` says whether it did): the mount
+ * list, its filtering and the targets' label sets are redone only when the mounts change.
+ */
+function whenChanged<I, O>(same: (a: I, b: I) => boolean, derive: (input: I) => O): (input: I) => O {
+  let last: { input: I; output: O } | undefined;
+  return (input) => {
+    if (!last || !same(last.input, input)) last = { input, output: derive(input) };
+    return last.output;
+  };
+}
+
+const identical = <T>(a: T, b: T): boolean => a === b;
 
 /** A mount to query, with its label set rendered once for as long as the mount table holds. */
 interface Target {
@@ -49,8 +62,6 @@ function softDeadline(deadline: number, now = Date.now()): number {
 
 export class DiskCollector implements Collector {
   readonly name = 'disk';
-  private lastMounts: readonly MountEntry[] | undefined;
-  private targets: Target[] = [];
 
   constructor(
     private readonly source: MountSource,
@@ -101,50 +112,32 @@ export class DiskCollector implements Collector {
     this.onClose?.();
   }
 
-  private targetsFor(mounts: readonly MountEntry[]): Target[] {
-    if (mounts !== this.lastMounts) {
-      this.lastMounts = mounts;
-      this.targets = mounts.map((m) => ({
-        mount: m,
-        statfsPath: this.statfsPath(m),
-        labels: renderLabels(DISK_SIZE.labels, [m.device, m.fstype, m.mountpoint]),
-      }));
-      this.gate.retain(new Set(this.targets.map((t) => gateKey(t.statfsPath))));
-    }
-    return this.targets;
-  }
+  private readonly targetsFor = whenChanged(identical, (mounts: readonly MountEntry[]): Target[] => {
+    const targets = mounts.map((m) => ({
+      mount: m,
+      statfsPath: this.statfsPath(m),
+      labels: renderLabels(DISK_SIZE.labels, [m.device, m.fstype, m.mountpoint]),
+    }));
+    this.gate.retain(new Set(targets.map((t) => gateKey(t.statfsPath))));
+    return targets;
+  });
 }
 
 /** Linux mount source: re-parses mountinfo only when its text changed. */
 export function linuxMounts(procfs: string, filter: MountFilter): MountSource {
-  let lastText: Buffer = Buffer.alloc(0);
-  let mounts: MountEntry[] = [];
-  return () => {
-    const text = readMountinfo(procfs);
-    if (!text.equals(lastText)) {
-      lastText = text;
-      mounts = filterMounts(parseMountinfo(text), filter);
-    }
-    return mounts;
-  };
+  const mounts = whenChanged((a: Buffer, b: Buffer) => a.equals(b), (text: Buffer) => filterMounts(parseMountinfo(text), filter));
+  return () => mounts(readMountinfo(procfs));
 }
 
 export function createDiskCollector(o: DiskOptions): DiskCollector {
   if (o.platform === 'win32' || o.discovery) {
     const volumes = new BackgroundValue('volume list', o.discovery ?? sysinfoDiscovery(o.gate), o.log);
-    let last: MountEntry[] | undefined;
-    let lastFiltered: MountEntry[] = [];
-    const source: MountSource = async (signal) => {
-      const list = (await volumes.firstValue(signal)) ?? [];
-      if (list !== last) {
-        last = list;
-        lastFiltered = filterMounts(list, o.filter);
-      }
-      return lastFiltered;
-    };
+    const filtered = whenChanged(identical, (list: MountEntry[]) => filterMounts(list, o.filter));
+    const none: MountEntry[] = [];
+    const source: MountSource = async (signal) => filtered((await volumes.firstValue(signal)) ?? none);
     return new DiskCollector(source, (m) => `${m.mountpoint}\\`, o.gate, o.platform, () => volumes.close());
   }
   // statfs gets the mount point's exact bytes (it need not be UTF-8), below --path.rootfs.
   const root = Buffer.from(o.rootfs.replace(/\/+$/, ''), 'utf8');
-  return new DiskCollector(linuxMounts(o.procfs, o.filter), (m) => (m.path ? Buffer.concat([root, m.path]) : join(o.rootfs, m.mountpoint)), o.gate, o.platform);
+  return new DiskCollector(linuxMounts(o.procfs, o.filter), (m) => Buffer.concat([root, m.path ?? Buffer.from(m.mountpoint, 'utf8')]), o.gate, o.platform);
 }
