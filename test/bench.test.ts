@@ -29,10 +29,12 @@ describe('npm run bench -- --quick', () => {
       if (cells[6]) assert.match(cells[6], /^(met|MISSED) \((>=|<=) [\d.]+\)$/, `target: ${row}`);
     }
     for (const c of [1, 4, 16]) assert.ok(rows.some((l) => l.includes(`on scrape, ${c} conn`)), `${c} connections`);
+    assert.ok(rows.some((l) => l.includes('Node HTTP server doing nothing else')), 'the reference server row');
     const png = readFileSync(join(out, 'results.png'));
     assert.ok(png.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])), 'a PNG');
     assert.doesNotMatch(readFileSync('/proc/self/mountinfo', 'utf8'), /sysexp-bench/, 'no mount left behind');
     const left = spawnSync('pgrep', ['-f', 'prometheus-node-exporter --collector.disable-defaults']);
     assert.notEqual(left.status, 0, 'no node_exporter left running');
+    assert.notEqual(spawnSync('pgrep', ['-f', 'http-reference --web']).status, 0, 'no reference server left running');
   });
 });
