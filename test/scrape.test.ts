@@ -7,8 +7,8 @@ import type { CollectContext, Collector } from '../src/collectors/collector';
 import { createDiskCollector } from '../src/collectors/disk';
 import { Deadline, StatfsGate, statfsCapacity, type StatfsResult } from '../src/collectors/disk/statfs_gate';
 import { createLogger } from '../src/log';
-import { COLLECTOR_ERRORS, COLLECTOR_SUCCESS, MEMORY_TOTAL } from '../src/metrics/catalog';
-import { render } from '../src/metrics/exposition';
+import { COLLECTOR_ERRORS, COLLECTOR_SUCCESS, DISK_SIZE, MEMORY_TOTAL } from '../src/metrics/catalog';
+import { render, renderBody } from '../src/metrics/exposition';
 import { SampleSet } from '../src/metrics/samples';
 import { scrapeBudget, Scraper } from '../src/scrape';
 import { parseExposition, promtoolCheck, sleep, value } from './helpers';
@@ -239,5 +239,28 @@ describe('statfs gate', () => {
     assert.equal(statfsCapacity(4), 2);
     assert.equal(statfsCapacity(32), 28);
     assert.equal(statfsCapacity(1), 1);
+  });
+});
+
+describe('exposition bytes', () => {
+  const disks = (n: number, prefix: string): SampleSet => {
+    const set = new SampleSet();
+    for (let i = 0; i < n; i++) set.add(DISK_SIZE, i * 4096 + 0.5, [`/dev/sd${i}`, 'ext4', `${prefix}${i}`]);
+    return set;
+  };
+
+  it('writes UTF-8 labels, grows past its scratch buffer, and never hands out shared bytes', () => {
+    const first = renderBody([disks(2, '/a')], 'text');
+    const copy = Buffer.from(first);
+    const big = renderBody([disks(5000, '/mnt/données-')], 'text'); // well over 64 KiB
+    const small = renderBody([disks(2, '/x')], 'openmetrics');
+    assert.ok(first.equals(copy), 'later renders do not overwrite an earlier body');
+    const text = big.toString('utf8');
+    const samples = parseExposition(text).samples;
+    assert.equal(samples.length, 5000);
+    assert.equal(samples[4999].labels.mountpoint, '/mnt/données-4999');
+    assert.equal(samples[4999].value, 4999 * 4096 + 0.5);
+    assert.equal(promtoolCheck(text).code, 0);
+    assert.match(small.toString('utf8'), /^sys_disk_size_bytes\{device="\/dev\/sd1",fstype="ext4",mountpoint="\/x1"\} 4096.5\n# EOF\n$/m);
   });
 });

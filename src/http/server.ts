@@ -7,7 +7,7 @@ import { formatListenAddress, type Config, type ListenAddress } from '../cli';
 import type { ProcessMetrics } from '../collectors/process';
 import { errorMessage, type Logger } from '../log';
 import { SNAPSHOT_AGE } from '../metrics/catalog';
-import { contentType, finish, render } from '../metrics/exposition';
+import { contentType, renderBody } from '../metrics/exposition';
 import { SampleSet } from '../metrics/samples';
 import { scrapeBudget, type Scraper } from '../scrape';
 import { VERSION } from '../version';
@@ -221,7 +221,7 @@ export class ExporterServer {
       sets.push(snap.health, age, buildInfo);
       if (processMetrics) sets.push(await processMetrics.collect());
       const format = negotiateFormat(req.headers.accept);
-      let body: Buffer = Buffer.from(finish(render(sets, format), format), 'utf8');
+      let body = renderBody(sets, format);
       const zipped = acceptsGzip(req.headers['accept-encoding']);
       if (zipped) body = await gzipBody(body);
       this.reply(res, 200, contentType(format), body, zipped ? { 'Content-Encoding': 'gzip', Vary: 'Accept-Encoding' } : { Vary: 'Accept-Encoding' });
