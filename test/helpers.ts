@@ -43,9 +43,9 @@ export interface Exporter {
  * Starts the real exporter on an ephemeral loopback port and waits for its start line, which
  * names the bound address. Any extra flags are passed through.
  */
-export async function startExporter(args: string[] = [], env: NodeJS.ProcessEnv = process.env): Promise<Exporter> {
+export async function startExporter(args: string[] = [], env: NodeJS.ProcessEnv = process.env, command: readonly string[] = [process.execPath, MAIN]): Promise<Exporter> {
   const hasListen = args.some((a) => a.startsWith('--web.listen-address'));
-  const proc = spawn(process.execPath, [MAIN, ...(hasListen ? [] : ['--web.listen-address=127.0.0.1:0']), ...args], {
+  const proc = spawn(command[0], [...command.slice(1), ...(hasListen ? [] : ['--web.listen-address=127.0.0.1:0']), ...args], {
     env,
     stdio: ['ignore', 'ignore', 'pipe'],
   });

@@ -1,7 +1,7 @@
 // The standalone executables and the BlueKing archives, built for real by `npm run package`.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, copyFileSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -10,7 +10,8 @@ import { readTar, readZip, type ArchiveEntry } from '../scripts/lib/archive-read
 import { ROOT } from '../scripts/lib/steps';
 import { SUMS, TGZ, writeArchive, ZIPS, type Entry } from '../scripts/package';
 import { validate } from '../scripts/validate-package';
-import { promtoolCheck, request, sleep } from './helpers';
+import bcrypt from 'bcryptjs';
+import { promtoolCheck, request, sleep, startExporter } from './helpers';
 import { WINE, wineEnv, wineSkip } from './wine';
 
 const families = (text: string): string[] =>
@@ -65,6 +66,23 @@ describe('exporter-linux', () => {
       await new Promise((r) => proc.once('exit', r));
     }
     assert.equal(proc.exitCode, 0);
+  });
+
+  it('compiles its assets when first needed: a YAML config, basic auth on the bcrypt worker, process metrics', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sysexp-assets-'));
+    writeFileSync(join(dir, 'config.yml'), 'web.telemetry-path: /m\n');
+    writeFileSync(join(dir, 'web.yml'), `basic_auth_users:\n  ops: '${bcrypt.hashSync('s3cret', 4)}'\n`);
+    const exp = await startExporter([`--config.file=${join(dir, 'config.yml')}`, `--web.config.file=${join(dir, 'web.yml')}`], {}, [ARTIFACTS.linux]);
+    try {
+      assert.equal((await exp.scrape({}, '/m')).status, 401);
+      assert.equal((await exp.scrape({ Authorization: `Basic ${Buffer.from('ops:wrong').toString('base64')}` }, '/m')).status, 401);
+      const ok = await exp.scrape({ Authorization: `Basic ${Buffer.from('ops:s3cret').toString('base64')}` }, '/m');
+      assert.equal(ok.status, 200, exp.stderr());
+      assert.match(ok.body.toString(), /^process_resident_memory_bytes \d+/m);
+    } finally {
+      await exp.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('prints its own --version and --help, not Node\'s', () => {
