@@ -37,6 +37,8 @@ const identical = <T>(a: T, b: T): boolean => a === b;
 interface Target {
   readonly mount: MountEntry;
   readonly statfsPath: string | Buffer;
+  /** The gate's key for statfsPath, made once per mount table instead of once per query. */
+  readonly key: string;
   readonly labels: string;
 }
 
@@ -76,7 +78,7 @@ export class DiskCollector implements Collector {
     const deadline = new Deadline(softDeadline(ctx.deadline));
     let outcomes: StatfsOutcome[];
     try {
-      outcomes = await Promise.all(targets.map((t) => this.gate.query(t.statfsPath, deadline)));
+      outcomes = await Promise.all(targets.map((t) => this.gate.query(t.statfsPath, deadline, t.key)));
     } finally {
       deadline.cancel();
     }
@@ -113,12 +115,11 @@ export class DiskCollector implements Collector {
   }
 
   private readonly targetsFor = whenChanged(identical, (mounts: readonly MountEntry[]): Target[] => {
-    const targets = mounts.map((m) => ({
-      mount: m,
-      statfsPath: this.statfsPath(m),
-      labels: renderLabels(DISK_SIZE.labels, [m.device, m.fstype, m.mountpoint]),
-    }));
-    this.gate.retain(new Set(targets.map((t) => gateKey(t.statfsPath))));
+    const targets = mounts.map((m): Target => {
+      const statfsPath = this.statfsPath(m);
+      return { mount: m, statfsPath, key: gateKey(statfsPath), labels: renderLabels(DISK_SIZE.labels, [m.device, m.fstype, m.mountpoint]) };
+    });
+    this.gate.retain(new Set(targets.map((t) => t.key)));
     return targets;
   });
 }

@@ -98,11 +98,10 @@ export class StatfsGate {
     return this.slots.size;
   }
 
-  /** `path` may be raw bytes (a Linux mount point need not be UTF-8). */
-  async query(rawPath: string | Buffer, deadline: Deadline): Promise<StatfsOutcome> {
-    const path = gateKey(rawPath);
-    let slot = this.slots.get(path);
-    if (!slot) this.slots.set(path, (slot = { call: undefined, hung: false }));
+  /** `rawPath` may be raw bytes (a Linux mount point need not be UTF-8); `key` is its gateKey. */
+  async query(rawPath: string | Buffer, deadline: Deadline, key = gateKey(rawPath)): Promise<StatfsOutcome> {
+    let slot = this.slots.get(key);
+    if (!slot) this.slots.set(key, (slot = { call: undefined, hung: false }));
     // A mount already known hung is skipped at once until its call returns.
     if (slot.hung) return { error: 'statfs still hung since an earlier collection', hung: true };
     let call = slot.call;
