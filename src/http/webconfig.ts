@@ -67,13 +67,17 @@ export function loadWebConfig(file: string): WebConfig {
   }
 }
 
-function parse(file: string): WebConfig {
-  let raw: string;
+/** A file's bytes, or an error that says which file could not be read and why. */
+function read(path: string, what: string): Buffer {
   try {
-    raw = readFileSync(file, 'utf8');
+    return readFileSync(path);
   } catch (err) {
-    throw new Error(`cannot read it (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+    throw new Error(`${what}cannot read it (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
   }
+}
+
+function parse(file: string): WebConfig {
+  const raw = read(file, '').toString('utf8');
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const YAML = require('yaml') as typeof import('yaml');
   const doc = mapping(YAML.parse(raw, { uniqueKeys: true }), 'the file');
@@ -84,11 +88,7 @@ function parse(file: string): WebConfig {
   const readPem = (p: string, what: string): Buffer => {
     const abs = rel(p);
     files.push(abs);
-    try {
-      return readFileSync(abs);
-    } catch (err) {
-      throw new Error(`${what} ${abs}: cannot read it (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
-    }
+    return read(abs, `${what} ${abs}: `);
   };
 
   let tls: TlsSettings | undefined;
