@@ -44,17 +44,16 @@ function freePort(): Promise<number> {
 
 interface Contender {
   readonly name: string;
-  readonly ours: boolean;
   /** argv for a given port; `prefix` runs it inside a mount namespace. */
   readonly argv: (port: number) => string[];
 }
 
 const CONTENDERS: Contender[] = [
-  { name: 'node_exporter', ours: false, argv: (p) => [NODE_EXPORTER, '--collector.disable-defaults', '--collector.meminfo', '--collector.filesystem', '--web.disable-exporter-metrics', `--web.listen-address=127.0.0.1:${p}`] },
+  { name: 'node_exporter', argv: (p) => [NODE_EXPORTER, '--collector.disable-defaults', '--collector.meminfo', '--collector.filesystem', '--web.disable-exporter-metrics', `--web.listen-address=127.0.0.1:${p}`] },
   // Like node_exporter here, ours runs without its own process_* metrics: same work per scrape.
-  { name: 'exporter-linux (on scrape)', ours: true, argv: (p) => [ARTIFACTS.linux, `--web.listen-address=127.0.0.1:${p}`, '--web.disable-exporter-metrics'] },
-  { name: 'exporter-linux (background 15s)', ours: true, argv: (p) => [ARTIFACTS.linux, `--web.listen-address=127.0.0.1:${p}`, '--collection.interval=15s', '--web.disable-exporter-metrics'] },
-  { name: 'from source, node 20 (on scrape)', ours: true, argv: (p) => [process.execPath, join(ROOT, 'build', 'src', 'main.js'), `--web.listen-address=127.0.0.1:${p}`, '--web.disable-exporter-metrics'] },
+  { name: 'exporter-linux (on scrape)', argv: (p) => [ARTIFACTS.linux, `--web.listen-address=127.0.0.1:${p}`, '--web.disable-exporter-metrics'] },
+  { name: 'exporter-linux (background 15s)', argv: (p) => [ARTIFACTS.linux, `--web.listen-address=127.0.0.1:${p}`, '--collection.interval=15s', '--web.disable-exporter-metrics'] },
+  { name: 'from source, node 20 (on scrape)', argv: (p) => [process.execPath, join(ROOT, 'build', 'src', 'main.js'), `--web.listen-address=127.0.0.1:${p}`, '--web.disable-exporter-metrics'] },
 ];
 const [NE, OURS, BG, SRC] = CONTENDERS;
 
@@ -63,7 +62,6 @@ const REFERENCE_BIN = join(ROOT, 'build', 'bench', 'http-reference');
 let referenceBodyBytes = 0;
 const REFERENCE: Contender = {
   name: 'Node HTTP server doing nothing else',
-  ours: false,
   argv: (p) => [REFERENCE_BIN, `--web.listen-address=127.0.0.1:${p}`, `--body-bytes=${referenceBodyBytes}`],
 };
 
@@ -134,12 +132,15 @@ const cpuSeconds = (pid: number): number => {
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   return (Number(f[11]) + Number(f[12])) / TICKS; // utime, stime
 };
+/** A /proc/<pid>/status field given in kB, in bytes. */
+const statusBytes = (pid: number, field: string): number =>
+  Number(new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024;
+/** RSS alone: the peak is sampled during the run, where walking smaps would disturb it. */
+const rss = (pid: number): number => statusBytes(pid, 'VmRSS');
 const mem = (pid: number): { rss: number; anon: number } => {
-  const s = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(s)![1]) * 1024;
   const roll = existsSync(`/proc/${pid}/smaps_rollup`) ? readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8') : '';
   const anon = /^Anonymous:\s+(\d+)/m.exec(roll);
-  return { rss: kb('VmRSS'), anon: anon ? Number(anon[1]) * 1024 : kb('RssAnon') };
+  return { rss: rss(pid), anon: anon ? Number(anon[1]) * 1024 : statusBytes(pid, 'RssAnon') };
 };
 
 /**
@@ -240,7 +241,7 @@ async function main(): Promise<void> {
     let peak = 0;
     const cpu0 = cpuSeconds(r.pid);
     for (const n of counts) {
-      await scrapes(r.port, n - done, () => (peak = Math.max(peak, mem(r.pid).rss)));
+      await scrapes(r.port, n - done, () => (peak = Math.max(peak, rss(r.pid))));
       done = n;
       // Over the whole run: the first thousand scrapes are mostly JIT warm-up.
       if (n === counts[counts.length - 1]) cpuOf.set(who, ((cpuSeconds(r.pid) - cpu0) / n) * 1000);
