@@ -3,6 +3,7 @@ import { parseArgs, UsageError, formatListenAddress, type Config } from './cli';
 import type { Collector } from './collectors/collector';
 import { createDiskCollector } from './collectors/disk';
 import { poolSize, statfsCapacity, StatfsGate } from './collectors/disk/statfs_gate';
+import { statfsProbe } from './collectors/disk/statfs_probe_linux';
 import { createMemoryCollector } from './collectors/memory';
 import { formatDuration } from './duration';
 import { ExporterServer, ListenError } from './http/server';
@@ -21,7 +22,11 @@ export function buildCollectors(config: Config, log: Logger, platform: NodeJS.Pl
   const collectors: Collector[] = [];
   if (config.collectors.memory) collectors.push(createMemoryCollector({ procfs: config.procfs, platform, log }));
   if (config.collectors.disk) {
-    const gate = new StatfsGate(statfsCapacity(poolSize()));
+    const gate = new StatfsGate({
+      capacity: statfsCapacity(poolSize()),
+      hungAfterMs: config.timeoutMs,
+      probe: platform === 'linux' ? statfsProbe() : undefined,
+    });
     collectors.push(
       createDiskCollector({
         platform,
@@ -111,14 +116,29 @@ export async function main(args: readonly string[]): Promise<void> {
     if (stopping) return;
     stopping = true;
     log.info('shutting down', { signal });
+    // Whatever happens below, the process is gone by the grace period plus half a second.
+    setTimeout(() => exitAfter(signal), SHUTDOWN_GRACE_MS + 500);
     scraper.stop();
     unwatch?.();
     void server.close(SHUTDOWN_GRACE_MS).then(() => {
       log.info('stopped');
-      // Exit explicitly: a statfs hung on a dead mount would otherwise keep the process alive.
-      process.exit(0);
+      exitAfter(signal);
     });
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+}
+
+/**
+ * Ends the process after a stop. process.exit runs exit(3), and libuv's exit-time destructor
+ * joins every thread-pool thread: one blocked in statfs on a dead FUSE or NFS mount never
+ * returns, so the process never ends (the service manager then SIGKILLs it and records a
+ * failed stop). With such calls out, the signal is raised again with its default action, which
+ * ends the process at once, and the service manager sees death by the signal it sent, a clean
+ * stop. With none out (and on Windows, where libuv joins nothing at exit), exit 0.
+ */
+function exitAfter(signal: NodeJS.Signals): void {
+  if (process.platform === 'win32' || StatfsGate.outstanding === 0) process.exit(0);
+  process.removeAllListeners(signal); // the default disposition comes back with the last listener
+  process.kill(process.pid, signal);
 }

@@ -146,3 +146,28 @@ export function freePort(): Promise<number> {
     });
   });
 }
+
+/**
+ * The shipped dist/exporter-linux, built by `npm run dist` when it is missing or stale (the
+ * build is skipped when its inputs are unchanged). Suites run the same checks against it as
+ * against the source, so that what ships is what is tested.
+ */
+let shipped: string | undefined;
+export function shippedLinux(): string {
+  if (shipped) return shipped;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { ARTIFACTS } = require('../scripts/dist') as typeof import('../scripts/dist');
+  const r = spawnSync(process.execPath, [join(__dirname, '..', 'scripts', 'dist.js')], { encoding: 'utf8', timeout: 10 * 60_000 });
+  if (r.status !== 0) throw new Error(`npm run dist failed:\n${r.stdout}\n${r.stderr}`);
+  return (shipped = ARTIFACTS.linux);
+}
+
+/** The two ways the exporter runs: from source (npm start) and as the shipped executable. */
+export interface Flavour {
+  readonly name: string;
+  readonly command: () => readonly string[];
+}
+export const FLAVOURS: readonly Flavour[] = [
+  { name: 'from source', command: () => [process.execPath, MAIN] },
+  { name: 'exporter-linux', command: () => [shippedLinux()] },
+];

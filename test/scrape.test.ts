@@ -137,10 +137,10 @@ const OK: StatfsResult = { type: 0, bsize: 4096, blocks: 100, bfree: 50, bavail:
 describe('statfs gate', () => {
   it('runs at most one call per path and reports a hung one at the deadline', async () => {
     const calls: string[] = [];
-    const gate = new StatfsGate(4, (p) => {
+    const gate = new StatfsGate({ capacity: 4, hungAfterMs: 20, statfs: (p) => {
       calls.push(String(p));
       return p === '/dead' ? new Promise(() => undefined) : Promise.resolve(OK);
-    });
+    } });
     const d = new Deadline(Date.now() + 30);
     const [dead, live] = await Promise.all([gate.query('/dead', d), gate.query('/live', d)]);
     d.cancel();
@@ -161,24 +161,99 @@ describe('statfs gate', () => {
     assert.equal(gate.active, 1, 'only the hung call holds a thread');
   });
 
-  it('never lets hung calls take more threads than its capacity', async () => {
+  it('never lets mounts not known to answer take more threads than capacity minus the reserve', async () => {
     let started = 0;
-    const gate = new StatfsGate(3, (p) => {
+    const gate = new StatfsGate({ capacity: 3, hungAfterMs: 20, statfs: (p) => {
       started++;
       return String(p).startsWith('/dead') ? new Promise(() => undefined) : Promise.resolve(OK);
-    });
+    } });
     const d = new Deadline(Date.now() + 30);
     const res = await Promise.all(['/dead1', '/dead2', '/dead3', '/dead4', '/dead5', '/live'].map((p) => gate.query(p, d)));
     d.cancel();
-    assert.equal(started, 3);
-    assert.equal(gate.active, 3);
+    assert.equal(gate.reserve, 1);
+    assert.equal(started, 2);
+    assert.equal(gate.active, 2);
     assert.ok(res.every((r) => 'error' in r));
+  });
+
+  it('keeps the reserve for mounts known to answer while unknown dead mounts hold the rest', async () => {
+    const gate = new StatfsGate({ capacity: 8, hungAfterMs: 10, statfs: (p) => (String(p).startsWith('/dead') ? new Promise(() => undefined) : Promise.resolve(OK)) });
+    const first = new Deadline(Date.now() + 30);
+    assert.deepEqual(await gate.query('/', first), { ok: OK });
+    const dead = Array.from({ length: 40 }, (_, i) => `/dead${i}`);
+    await Promise.all(dead.map((p) => gate.query(p, first)));
+    assert.equal(gate.active, 8 - gate.reserve, 'the dead mounts hold every thread they may');
+    for (let i = 0; i < 3; i++) {
+      const d = new Deadline(Date.now() + 50);
+      const res = await Promise.all(['/', ...dead].map((p) => gate.query(p, d)));
+      d.cancel();
+      assert.deepEqual(res[0], { ok: OK }, `round ${i}: / answered from the reserve`);
+    }
+  });
+
+  it('does not let a short deadline mark a slow mount hung for a later, patient caller', async () => {
+    const gate = new StatfsGate({ capacity: 4, hungAfterMs: 5000, statfs: () => sleep(150).then(() => OK) });
+    const hasty = new Deadline(Date.now() + 20);
+    const r1 = await gate.query('/slow', hasty);
+    assert.ok('error' in r1 && !r1.hung, 'missed this deadline, but not hung');
+    const patient = new Deadline(Date.now() + 5000);
+    assert.deepEqual(await gate.query('/slow', patient), { ok: OK }, 'the later caller joins the call and gets the figures');
+    patient.cancel();
+  });
+
+  it('removes tens of thousands of waiters at their deadline in linear time', async () => {
+    const gate = new StatfsGate({ capacity: 1, hungAfterMs: 60_000, statfs: () => new Promise(() => undefined) });
+    const d = new Deadline(Date.now() + 1000);
+    const res = await Promise.all(Array.from({ length: 80_000 }, (_, i) => gate.query(`/m${i}`, d)));
+    const late = Date.now() - d.at;
+    assert.ok(res.slice(1).every((r) => 'error' in r && /no statfs thread free/.test(r.error)));
+    // Removing each waiter from an array (indexOf + splice) took seconds here.
+    assert.ok(late < 1000, `80,000 waiters answered ${late} ms after their deadline`);
+  });
+
+  it('asks a probe when hung calls hold the pool, kills it at the hang threshold and probes again later', async () => {
+    const runs: string[] = [];
+    let alive = false;
+    // A killable probe: a dead mount's process ends when it is killed at timeoutMs.
+    const probe = {
+      run: (path: string, timeoutMs: number) => {
+        runs.push(path);
+        const dead = path.startsWith('/dead') && !alive;
+        const answer = dead ? sleep(timeoutMs).then(() => 'timeout' as const) : Promise.resolve(OK);
+        return { answer, ended: answer.then((r) => (r === 'timeout' ? undefined : r)) };
+      },
+      close: () => undefined,
+    };
+    const gate = new StatfsGate({ capacity: 2, hungAfterMs: 40, reprobeMs: 100, overflowAfterMs: 5, probe, statfs: (p) => (String(p).startsWith('/dead') && !alive ? new Promise(() => undefined) : Promise.resolve(OK)) });
+    const mounts = ['/dead0', '/dead1', '/dead2', '/late-healthy'];
+    const d1 = new Deadline(Date.now() + 60);
+    const r1 = await Promise.all(mounts.map((p) => gate.query(p, d1)));
+    assert.equal(gate.active, 1, 'one pool thread for unknown mounts (capacity 2, reserve 1)');
+    assert.deepEqual(runs.sort(), ['/dead1', '/dead2', '/late-healthy']);
+    assert.deepEqual(r1[3], { ok: OK }, 'the healthy mount behind the dead ones answered through a probe');
+    assert.ok('error' in r1[1] && r1[1].hung);
+    // Known dead: answered at once, no new probe until reprobeMs has passed.
+    const d2 = new Deadline(Date.now() + 1000);
+    const t0 = Date.now();
+    const r2 = await Promise.all(mounts.map((p) => gate.query(p, d2)));
+    assert.ok(Date.now() - t0 < 30);
+    assert.ok(r2.slice(0, 3).every((r) => 'error' in r && r.hung));
+    assert.deepEqual(r2[3], { ok: OK }, 'now known to answer: through the reserved pool thread');
+    assert.equal(runs.length, 3);
+    // The server comes back: the next background probe finds it.
+    alive = true;
+    await sleep(120);
+    await Promise.all(mounts.map((p) => gate.query(p, d2)));
+    await sleep(5);
+    const r3 = await Promise.all(mounts.slice(1).map((p) => gate.query(p, d2)));
+    d2.cancel();
+    assert.ok(r3.every((r) => 'ok' in r), JSON.stringify(r3));
   });
 
   it('frees the slot and the mount when a hung call finally returns', async () => {
     let release!: (r: StatfsResult) => void;
     let n = 0;
-    const gate = new StatfsGate(1, () => (++n === 1 ? new Promise<StatfsResult>((r) => (release = r)) : Promise.resolve(OK)));
+    const gate = new StatfsGate({ capacity: 1, hungAfterMs: 20, statfs: () => (++n === 1 ? new Promise<StatfsResult>((r) => (release = r)) : Promise.resolve(OK)) });
     const d1 = new Deadline(Date.now() + 20);
     assert.ok('error' in (await gate.query('/nfs', d1)));
     release(OK);
@@ -192,7 +267,7 @@ describe('statfs gate', () => {
 
   it('forgets unmounted paths, but not one whose call is still out', async () => {
     let release!: (r: StatfsResult) => void;
-    const gate = new StatfsGate(4, (p) => (p === '/hung' ? new Promise<StatfsResult>((r) => (release = r)) : Promise.resolve(OK)));
+    const gate = new StatfsGate({ capacity: 4, hungAfterMs: 20, statfs: (p) => (p === '/hung' ? new Promise<StatfsResult>((r) => (release = r)) : Promise.resolve(OK)) });
     const d = new Deadline(Date.now() + 20);
     await Promise.all(['/a', '/b', '/hung'].map((p) => gate.query(p, d)));
     assert.equal(gate.tracked, 3);
@@ -211,7 +286,7 @@ describe('statfs gate', () => {
     mkdirSync(join(procfs, '1'));
     const line = (id: number, mp: string) => `${id} 1 0:${id} / ${mp} rw,relatime - ext4 /dev/sd${id} rw\n`;
     writeFileSync(join(procfs, '1', 'mountinfo'), line(30, '/') + line(31, '/data') + line(32, '/backup'));
-    const gate = new StatfsGate(4, () => Promise.resolve(OK));
+    const gate = new StatfsGate({ capacity: 4, hungAfterMs: 20, statfs: () => Promise.resolve(OK) });
     const quiet = createLogger('error', 'logfmt', () => undefined);
     const c = createDiskCollector({ platform: 'linux', procfs, rootfs: '/', filter: { mountPointsExclude: /^$/, fsTypesExclude: /^$/ }, gate, log: quiet });
     const collect = () => c.collect({ deadline: Date.now() + 1000, signal: new AbortController().signal }, new SampleSet());
@@ -228,7 +303,7 @@ describe('statfs gate', () => {
   });
 
   it('queues beyond capacity instead of failing healthy mounts', async () => {
-    const gate = new StatfsGate(2, () => sleep(2).then(() => OK));
+    const gate = new StatfsGate({ capacity: 2, hungAfterMs: 20, statfs: () => sleep(2).then(() => OK) });
     const d = new Deadline(Date.now() + 2000);
     const res = await Promise.all(Array.from({ length: 50 }, (_, i) => gate.query(`/m${i}`, d)));
     d.cancel();

@@ -75,17 +75,17 @@ describe('windows volumes', () => {
   });
 
   it('falls back to the drive letters whose root answers statfs', async () => {
-    const gate = new StatfsGate(4, (p) => (p === 'C:\\' || p === 'E:\\' ? Promise.resolve(C) : Promise.reject(Object.assign(new Error('x'), { code: 'ENOENT' }))));
+    const gate = new StatfsGate({ capacity: 4, hungAfterMs: 20, statfs: (p) => (p === 'C:\\' || p === 'E:\\' ? Promise.resolve(C) : Promise.reject(Object.assign(new Error('x'), { code: 'ENOENT' }))) });
     const v = await probeDriveLetters(gate, 1000);
     assert.deepEqual(v.map((x) => x.mountpoint), ['C:', 'E:']);
   });
 
   it('emits disk metrics per volume root, C: style, without inode families', async () => {
     const paths: string[] = [];
-    const gate = new StatfsGate(4, (p) => {
+    const gate = new StatfsGate({ capacity: 4, hungAfterMs: 20, statfs: (p) => {
       paths.push(String(p));
       return Promise.resolve(p === 'C:\\' ? C : D);
-    });
+    } });
     const c = createDiskCollector({
       platform: 'win32',
       procfs: '/proc',

@@ -72,7 +72,7 @@ export const DISK_READONLY = def('disk', 'gauge', 'sys_disk_readonly', '', 'Disk
 export const DISK_DEVICE_ERROR = def('disk', 'gauge', 'sys_disk_device_error', '', 'Disk error',
   '1 if the filesystem could not be queried in this scrape (statfs failed or did not return in time), else 0.', DISK_LABELS);
 export const DISK_HUNG_STATFS = def('disk', 'gauge', 'sys_disk_hung_statfs_calls', '', 'Hung statfs',
-  'statfs calls still outstanding past their deadline (hung mounts); each holds one libuv thread until it returns.');
+  'statfs calls outstanding for longer than --collector.timeout (hung mounts); each holds a thread or a probe process until it returns.');
 
 export const COLLECTOR_SUCCESS = def('exporter', 'gauge', 'sys_scrape_collector_success', '', 'Collector ok',
   '1 if the collector succeeded in the served collection, else 0.', ['collector']);

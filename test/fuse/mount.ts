@@ -1,14 +1,16 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { decodeOctal } from '../../src/collectors/disk/mounts_linux';
+import { decodeOctalBytes } from '../../src/collectors/disk/mounts_linux';
 
 const PYTHON = '/usr/bin/python3'; // Debian's, where python3-fusepy lives
 const SCRIPT = join(__dirname, '..', '..', '..', 'test', 'fuse', 'deadfs.py');
 const CONNECTIONS = '/sys/fs/fuse/connections';
 
 export interface DeadMount {
+  /** A string for UTF-8 paths; bytes for one that is not UTF-8. */
   readonly path: string;
+  readonly bytes: Buffer;
   /** fusectl connection id: the minor device number of the mount. */
   readonly conn: string;
   readonly proc: ChildProcess;
@@ -23,20 +25,26 @@ export function fuseUnavailable(): string | undefined {
   return undefined;
 }
 
-function mountLine(path: string): string | undefined {
-  return readFileSync('/proc/self/mountinfo', 'utf8')
+function mountLine(path: Buffer): string | undefined {
+  return readFileSync('/proc/self/mountinfo', 'latin1')
     .split('\n')
-    .find((l) => l.split(' ').length > 4 && decodeOctal(l.split(' ')[4]) === path);
+    .find((l) => l.split(' ').length > 4 && decodeOctalBytes(l.split(' ')[4]).equals(path));
 }
 
-/** Mounts a filesystem whose statfs never answers at `path` (an existing empty folder). */
-export async function mountDead(path: string): Promise<DeadMount> {
-  const proc = spawn(PYTHON, [SCRIPT, path], { stdio: ['ignore', 'ignore', 'pipe'] });
+/**
+ * Mounts a filesystem whose statfs does not answer at `path` (an existing empty folder): never,
+ * or until the file `revive` exists (its server comes back).
+ */
+export async function mountDead(at: string | Buffer, revive?: string, o: { single?: boolean } = {}): Promise<DeadMount> {
+  const bytes = Buffer.from(at);
+  const path = bytes.toString('utf8');
+  const args = [SCRIPT, ...(o.single ? ['--single'] : []), `hex:${bytes.toString('hex')}`, ...(revive ? [revive] : [])];
+  const proc = spawn(PYTHON, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   proc.stderr!.on('data', (c: Buffer) => (err += c.toString()));
   for (let i = 0; i < 100; i++) {
-    const line = mountLine(path);
-    if (line) return { path, conn: line.split(' ')[2].split(':')[1], proc };
+    const line = mountLine(bytes);
+    if (line) return { path, bytes, conn: line.split(' ')[2].split(':')[1], proc };
     if (proc.exitCode !== null) break;
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -57,6 +65,12 @@ export function releaseDead(m: DeadMount): void {
   } catch {
     // already gone
   }
-  if (mountLine(m.path)) spawnSync('fusermount3', ['-u', '-z', m.path]);
+  // umount2(MNT_DETACH) on the exact bytes: a command line cannot carry a path that is not UTF-8.
+  if (mountLine(m.bytes)) spawnSync(PYTHON, ['-c', 'import ctypes,sys; ctypes.CDLL(None).umount2(bytes.fromhex(sys.argv[1]), 2)', m.bytes.toString('hex')]);
   m.proc.kill('SIGKILL');
+}
+
+/** A process that stays in the mount's statfs (read by its daemon: an uninterruptible wait). */
+export function hangIn(m: DeadMount): ChildProcess {
+  return spawn(PYTHON, ['-c', 'import os,sys; os.statvfs(bytes.fromhex(sys.argv[1]))', m.bytes.toString('hex')], { stdio: 'ignore' });
 }

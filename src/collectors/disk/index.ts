@@ -39,6 +39,8 @@ interface Target {
   readonly statfsPath: string | Buffer;
   /** The gate's key for statfsPath, made once per mount table instead of once per query. */
   readonly key: string;
+  /** FUSE: statfs only outside the process (see statfs_probe_linux.ts). */
+  readonly isolate: boolean;
   readonly labels: string;
 }
 
@@ -78,7 +80,7 @@ export class DiskCollector implements Collector {
     const deadline = new Deadline(softDeadline(ctx.deadline));
     let outcomes: StatfsOutcome[];
     try {
-      outcomes = await Promise.all(targets.map((t) => this.gate.query(t.statfsPath, deadline, t.key)));
+      outcomes = await Promise.all(targets.map((t) => this.gate.query(t.statfsPath, deadline, t.key, t.isolate)));
     } finally {
       deadline.cancel();
     }
@@ -111,18 +113,22 @@ export class DiskCollector implements Collector {
   }
 
   close(): void {
+    this.gate.close();
     this.onClose?.();
   }
 
   private readonly targetsFor = whenChanged(identical, (mounts: readonly MountEntry[]): Target[] => {
     const targets = mounts.map((m): Target => {
       const statfsPath = this.statfsPath(m);
-      return { mount: m, statfsPath, key: gateKey(statfsPath), labels: renderLabels(DISK_SIZE.labels, [m.device, m.fstype, m.mountpoint]) };
+      return { mount: m, statfsPath, key: gateKey(statfsPath), isolate: isFuse(m.fstype), labels: renderLabels(DISK_SIZE.labels, [m.device, m.fstype, m.mountpoint]) };
     });
     this.gate.retain(new Set(targets.map((t) => t.key)));
     return targets;
   });
 }
+
+/** FUSE filesystems: "fuse", "fuseblk" (ntfs-3g) and "fuse.<daemon>" (sshfs, rclone, s3fs...). */
+export const isFuse = (fstype: string): boolean => fstype === 'fuse' || fstype === 'fuseblk' || fstype.startsWith('fuse.');
 
 /** Linux mount source: re-parses mountinfo only when its text changed. */
 export function linuxMounts(procfs: string, filter: MountFilter): MountSource {
