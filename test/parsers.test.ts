@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parseListenAddress } from '../src/cli';
 import { DEFAULT_FS_TYPES_EXCLUDE, DEFAULT_MOUNT_POINTS_EXCLUDE } from '../src/collectors/disk';
-import { decodeOctal, filterMounts, parseMountinfo } from '../src/collectors/disk/mounts_linux';
+import { decodeOctal, filterMounts, parseMountinfo, rootfsPrefix, stripRootfs } from '../src/collectors/disk/mounts_linux';
 import { parseMeminfo } from '../src/collectors/memory/memory_linux';
 import { parseDuration, formatDuration } from '../src/duration';
 import { acceptsGzip, negotiateFormat } from '../src/http/negotiate';
@@ -72,6 +72,23 @@ describe('mountinfo', () => {
     assert.equal(byMp.get('/mnt/tab\tand\\slash')!.readonly, true);
     assert.equal(byMp.get('/mnt/superro')!.readonly, true);
     assert.equal(byMp.get('/')!.readonly, false);
+  });
+
+  it('reports a filesystem the kernel turned read-only after errors (emergency_ro) as read-only', () => {
+    const [m] = parseMountinfo('36 27 8:2 / /data rw,relatime - ext4 /dev/sda2 rw,emergency_ro,errors=remount-ro\n');
+    assert.equal(m.readonly, true);
+  });
+
+  it('strips --path.rootfs from mount points at or below it, whole components only', () => {
+    const root = rootfsPrefix('/host/');
+    const strip = (p: string): string => stripRootfs(Buffer.from(p), root).toString();
+    assert.equal(strip('/host'), '/');
+    assert.equal(strip('/host/data'), '/data');
+    assert.equal(strip('/hostdata'), '/hostdata');
+    assert.equal(strip('/proc'), '/proc');
+    assert.equal(stripRootfs(Buffer.from('/host/x'), rootfsPrefix('/')).toString(), '/host/x');
+    const mounts = parseMountinfo('40 27 0:40 / /host/srv\\040a rw - ext4 /dev/sdb1 rw\n', root);
+    assert.equal(mounts[0].mountpoint, '/srv a');
   });
 
   it('skips malformed lines', () => {

@@ -5,7 +5,7 @@ import {
   DISK_READONLY, DISK_SIZE, DISK_USED, DISK_USED_RATIO, emittedOn,
 } from '../../metrics/catalog';
 import { renderLabels, type SampleSet } from '../../metrics/samples';
-import { filterMounts, parseMountinfo, readMountinfo, type MountEntry, type MountFilter } from './mounts_linux';
+import { filterMounts, parseMountinfo, readMountinfo, rootfsPrefix, type MountEntry, type MountFilter } from './mounts_linux';
 import { Deadline, gateKey, StatfsGate, type StatfsOutcome } from './statfs_gate';
 import { BackgroundValue } from '../background';
 import { sysinfoDiscovery, type VolumeDiscovery } from './volumes_windows';
@@ -131,8 +131,8 @@ export class DiskCollector implements Collector {
 export const isFuse = (fstype: string): boolean => fstype === 'fuse' || fstype === 'fuseblk' || fstype.startsWith('fuse.');
 
 /** Linux mount source: re-parses mountinfo only when its text changed. */
-export function linuxMounts(procfs: string, filter: MountFilter): MountSource {
-  const mounts = whenChanged((a: Buffer, b: Buffer) => a.equals(b), (text: Buffer) => filterMounts(parseMountinfo(text), filter));
+export function linuxMounts(procfs: string, root: Buffer, filter: MountFilter): MountSource {
+  const mounts = whenChanged((a: Buffer, b: Buffer) => a.equals(b), (text: Buffer) => filterMounts(parseMountinfo(text, root), filter));
   return () => mounts(readMountinfo(procfs));
 }
 
@@ -145,6 +145,6 @@ export function createDiskCollector(o: DiskOptions): DiskCollector {
     return new DiskCollector(source, (m) => `${m.mountpoint}\\`, o.gate, o.platform, () => volumes.close());
   }
   // statfs gets the mount point's exact bytes (it need not be UTF-8), below --path.rootfs.
-  const root = Buffer.from(o.rootfs.replace(/\/+$/, ''), 'utf8');
-  return new DiskCollector(linuxMounts(o.procfs, o.filter), (m) => Buffer.concat([root, m.path ?? Buffer.from(m.mountpoint, 'utf8')]), o.gate, o.platform);
+  const root = rootfsPrefix(o.rootfs);
+  return new DiskCollector(linuxMounts(o.procfs, root, o.filter), (m) => Buffer.concat([root, m.path ?? Buffer.from(m.mountpoint, 'utf8')]), o.gate, o.platform);
 }

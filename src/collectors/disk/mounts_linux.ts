@@ -35,12 +35,30 @@ export function decodeOctal(field: string): string {
 }
 
 /**
+ * The mount point as seen from `--path.rootfs`: a mount at or below the rootfs folder is the
+ * host's mount seen from a container, so the prefix goes (node_exporter's rootfsStripPrefix);
+ * others are kept as they are. Unlike node_exporter's plain string trim, only whole path
+ * components are stripped: with rootfs /host, /hostdata stays /hostdata.
+ */
+export function stripRootfs(path: Buffer, root: Buffer): Buffer {
+  if (root.length === 0 || !path.subarray(0, root.length).equals(root)) return path;
+  if (path.length === root.length) return Buffer.from('/');
+  return path[root.length] === 0x2f ? path.subarray(root.length) : path;
+}
+
+/** --path.rootfs as bytes without trailing slashes ('/' becomes empty: nothing to strip). */
+export function rootfsPrefix(rootfs: string): Buffer {
+  return Buffer.from(rootfs.replace(/\/+$/, ''), 'utf8');
+}
+
+/**
  * Parses /proc/<pid>/mountinfo (see proc(5)): the mount point is field 5, mount options field 6,
  * then optional fields up to a lone "-", then fstype, source and superblock options. A mount
  * point listed twice keeps its last entry, which is the one visible at that path (a mount
- * stacked over another); bind mounts are distinct mount points and stay.
+ * stacked over another); bind mounts are distinct mount points and stay. `root` is
+ * rootfsPrefix(--path.rootfs): mount points below it are reported without it.
  */
-export function parseMountinfo(content: string | Buffer): MountEntry[] {
+export function parseMountinfo(content: string | Buffer, root: Buffer = Buffer.alloc(0)): MountEntry[] {
   // Work on bytes (as latin1 characters): mount points need not be UTF-8.
   const text = typeof content === 'string' ? Buffer.from(content, 'utf8').toString('latin1') : content.toString('latin1');
   const utf8 = (field: string): string => decodeOctalBytes(field).toString('utf8');
@@ -50,7 +68,7 @@ export function parseMountinfo(content: string | Buffer): MountEntry[] {
     const f = line.split(' ');
     const sep = f.indexOf('-', 6);
     if (f.length < 10 || sep < 0 || f.length < sep + 3) continue; // malformed line: skip it
-    const path = decodeOctalBytes(f[4]);
+    const path = stripRootfs(decodeOctalBytes(f[4]), root);
     const mountpoint = path.toString('utf8');
     const options = f[5].split(',');
     const superOptions = (f[sep + 3] ?? '').split(',');
@@ -59,7 +77,9 @@ export function parseMountinfo(content: string | Buffer): MountEntry[] {
       mountpoint,
       path,
       fstype: utf8(f[sep + 1]),
-      readonly: options.includes('ro') || superOptions.includes('ro'),
+      // emergency_ro: the kernel turned the filesystem read-only after errors (ext4, as
+      // node_exporter 1.12 reads it).
+      readonly: options.includes('ro') || superOptions.includes('ro') || options.includes('emergency_ro') || superOptions.includes('emergency_ro'),
     };
     byMountpoint.delete(mountpoint); // re-insert so that order follows the visible entry
     byMountpoint.set(mountpoint, entry);
