@@ -182,6 +182,30 @@ describe('a failing collector', () => {
   });
 });
 
+describe('an old or stripped-down kernel', () => {
+  it('serves memory from a meminfo without MemAvailable and without swap lines, with the kernel\'s formula', async () => {
+    // A kernel built without swap has no SwapTotal/SwapFree; one before 3.14 no MemAvailable.
+    const dir = mkdtempSync(join(tmpdir(), 'sysexp-oldkernel-'));
+    const fixtures = join(__dirname, '..', '..', 'test', 'fixtures');
+    const real = readFileSync(join(fixtures, 'meminfo-6.18'), 'utf8');
+    writeFileSync(join(dir, 'meminfo'), real.replace(/^(MemAvailable|SwapTotal|SwapFree):.*\n/gm, ''));
+    writeFileSync(join(dir, 'zoneinfo'), readFileSync(join(fixtures, 'zoneinfo-6.18')));
+    const exp = await startExporter([`--path.procfs=${dir}`, '--no-collector.disk']);
+    try {
+      const text = (await exp.scrape()).body.toString();
+      assert.equal(promtoolCheck(text).code, 0);
+      const { samples } = parseExposition(text);
+      assert.equal(value(samples, 'sys_scrape_collector_success', { collector: 'memory' }), 1);
+      const kernel = Number(/^MemAvailable:\s+(\d+) kB$/m.exec(real)![1]) * 1024;
+      assert.equal(value(samples, 'sys_memory_available_bytes'), kernel);
+      assert.doesNotMatch(text, /^sys_swap_/m);
+    } finally {
+      await exp.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('--web.disable-exporter-metrics', () => {
   it('leaves out the process_* families and keeps everything else', async () => {
     const exp = await startExporter(['--web.disable-exporter-metrics']);

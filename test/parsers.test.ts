@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import { parseListenAddress } from '../src/cli';
 import { DEFAULT_FS_TYPES_EXCLUDE, DEFAULT_MOUNT_POINTS_EXCLUDE } from '../src/collectors/disk';
 import { decodeOctal, filterMounts, parseMountinfo, rootfsPrefix, stripRootfs } from '../src/collectors/disk/mounts_linux';
-import { parseMeminfo } from '../src/collectors/memory/memory_linux';
+import { parseMeminfo, parseZoneinfo } from '../src/collectors/memory/memory_linux';
 import { parseDuration, formatDuration } from '../src/duration';
 import { acceptsGzip, negotiateFormat } from '../src/http/negotiate';
 import { formatLine } from '../src/log';
@@ -23,15 +23,36 @@ describe('meminfo', () => {
     assert.equal(m.swapFree, 524288 * 1024);
   });
 
-  it('estimates available memory on a kernel without MemAvailable (free + buffers + cached + reclaimable slab)', () => {
-    const m = parseMeminfo(fixture('meminfo-2.6.32'));
-    assert.equal(m.total, 8059432 * 1024);
-    assert.equal(m.available, (421240 + 201484 + 3969712 + 353236) * 1024);
+  it("estimates MemAvailable with the kernel's own formula: the kernel's figure from the same snapshot", () => {
+    // meminfo and zoneinfo read together on a 6.18 kernel; its MemAvailable is the answer.
+    const real = fixture('meminfo-6.18');
+    const kB = (k: string): number => Number(new RegExp(`^${k.replace(/[()]/g, '\\$&')}:\\s+(\\d+) kB$`, 'm').exec(real)![1]) * 1024;
+    const kernel = kB('MemAvailable');
+    const without = real.replace(/^MemAvailable:.*\n/m, '');
+    assert.equal(parseMeminfo(without, () => fixture('zoneinfo-6.18')).available, kernel);
+    // What sys-exporter used to estimate (free + buffers + cached + reclaimable slab) is off.
+    assert.ok(kB('MemFree') + kB('Buffers') + kB('Cached') + kB('SReclaimable') > kernel);
   });
 
-  it('caps the estimate at MemTotal and rejects a file without MemTotal', () => {
-    const m = parseMeminfo('MemTotal: 100 kB\nMemFree: 90 kB\nCached: 50 kB\nSwapTotal: 0 kB\nSwapFree: 0 kB\n');
+  it('reads a 2.6.32 zoneinfo (no managed lines, per-CPU "high:" lines) and keeps shared memory out of the estimate', () => {
+    // By hand from the fixture: low 10 + 3023 + 5091; per zone min(max protection + high, present):
+    // DMA min(8050 + 12, 3837), DMA32 5050 + 3628, Normal 0 + 6109.
+    assert.deepEqual(parseZoneinfo(fixture('zoneinfo-2.6.32')), { wmarkLow: 8124, totalReserve: 3837 + 8678 + 6109 });
+    const m = parseMeminfo(fixture('meminfo-2.6.32'), () => fixture('zoneinfo-2.6.32'));
+    assert.equal(m.total, 8059432 * 1024);
+    // Shmem (2.4 GB here) sits in Cached but cannot be dropped: the file LRU excludes it.
+    const naive = (421240 + 201484 + 3969712 + 353236) * 1024;
+    assert.ok(m.available < naive - 2538152 * 1024, `${m.available} should leave shared memory out (naive ${naive})`);
+    assert.ok(m.available > 421240 * 1024);
+    // Without a readable zoneinfo, reserves count as zero: a little more, never less.
+    assert.ok(parseMeminfo(fixture('meminfo-2.6.32'), () => undefined).available >= m.available);
+  });
+
+  it('caps available at MemTotal, rejects a file without MemTotal, and leaves swap out where the kernel has none', () => {
+    const m = parseMeminfo('MemTotal: 100 kB\nMemFree: 90 kB\nMemAvailable: 400 kB\n');
     assert.equal(m.available, 100 * 1024);
+    assert.equal(m.swapTotal, undefined);
+    assert.equal(m.swapFree, undefined);
     assert.throws(() => parseMeminfo('MemFree: 1 kB\n'), /MemTotal/);
   });
 
@@ -40,7 +61,7 @@ describe('meminfo', () => {
     const text = 'SwapCached: 7 kB\nMemTotalX: 1 kB\nMemTotal:\t1000 kB\nMemFree: 100 kB\nCached: 20 kB\nSwapTotal: 5 kB\nSwapFree: 4 kB';
     const m = parseMeminfo(text);
     assert.equal(m.total, 1000 * 1024);
-    assert.equal(m.available, 120 * 1024);
+    assert.equal(m.available, 120 * 1024, 'free + cached: no zoneinfo, so no watermarks to take off');
     assert.equal(m.swapFree, 4 * 1024);
     assert.throws(() => parseMeminfo('MemTotal: kB\nSwapTotal: 0 kB\nSwapFree: 0 kB\n'), /MemTotal/);
   });
@@ -188,6 +209,17 @@ describe('exposition details', () => {
     assert.equal(formatValue(-Infinity), '-Inf');
     assert.equal(formatValue(42), '42');
     assert.equal(formatValue(0.5), '0.5');
+  });
+  it('writes integers exactly, and values past 2^53 as a float a parser reads back to the same value', () => {
+    assert.equal(formatValue(2 ** 53 - 1), '9007199254740991');
+    assert.equal(formatValue(2 ** 64), '1.8446744073709552e+19'); // as node_exporter writes it
+    assert.equal(formatValue(-(2 ** 64)), '-1.8446744073709552e+19');
+    for (const v of [2 ** 53, 2 ** 64, 1.5e300, -(2 ** 60)]) {
+      const text = formatValue(v);
+      assert.equal(Number(text), v, text);
+      // Read as an integer (as a parser with 64-bit integers would), it must not land elsewhere.
+      if (/^-?\d+$/.test(text)) assert.equal(BigInt(text), BigInt(v), text);
+    }
   });
 });
 

@@ -43,9 +43,14 @@ export function renderLabels(names: readonly string[], values: readonly string[]
   return out + '}';
 }
 
-/** A sample value as both formats write it: integers plainly, `NaN`, `+Inf`, `-Inf`. */
+/**
+ * A sample value as both formats write it: exact integers plainly, `NaN`, `+Inf`, `-Inf`.
+ * Integers from 2^53 up are not exact, and JavaScript writes 2^64 as 18446744073709552000,
+ * which a parser reads as an integer 384 away from the value: those are written the way Go's
+ * strconv 'g' (node_exporter) writes them, 1.8446744073709552e+19.
+ */
 export function formatValue(v: number): string {
-  if (Number.isFinite(v)) return String(v);
+  if (Number.isFinite(v)) return v < 2 ** 53 && v > -(2 ** 53) ? String(v) : v.toExponential();
   if (Number.isNaN(v)) return 'NaN';
   return v > 0 ? '+Inf' : '-Inf';
 }
