@@ -141,7 +141,7 @@ export const FLAGS: readonly FlagSpec[] = [
   { name: 'collection.interval', arg: '<duration>', defaultText: '0', parse: duration(0),
     help: 'Collect in the background at this interval and serve the latest snapshot; 0 collects on each scrape.' },
   { name: 'path.procfs', arg: '<path>', defaultText: '/proc', help: 'procfs mount point.' },
-  { name: 'path.rootfs', arg: '<path>', defaultText: '/', help: 'Root filesystem mount point (mount points are statfs\'ed below it).' },
+  { name: 'path.rootfs', arg: '<path>', defaultText: '/', help: 'Where the host\'s / is mounted (a container with the host\'s / at /host): mount points below it are reported without it, and every mount point is statfs\'ed below it.' },
   { name: 'log.level', arg: '<level>', defaultText: 'info', choices: LOG_LEVELS, help: 'Only log messages with this severity or above.' },
   { name: 'log.format', arg: '<format>', defaultText: 'logfmt', choices: LOG_FORMATS, help: 'Log format on stderr.' },
   { name: 'config.file', arg: '<file>', help: 'YAML file whose keys are these flag names (e.g. "web.listen-address: :9601"); flags on the command line win.' },

@@ -43,7 +43,7 @@ function def(
 export const MEMORY_TOTAL = def('memory', 'gauge', 'sys_memory_total_bytes', 'bytes', 'Memory total',
   'Total usable physical memory in bytes.');
 export const MEMORY_AVAILABLE = def('memory', 'gauge', 'sys_memory_available_bytes', 'bytes', 'Memory avail',
-  'Memory available to start new applications without swapping, in bytes (MemAvailable; estimated on kernels that lack it).');
+  'Memory available to start new applications without swapping, in bytes (MemAvailable; before Linux 3.14, the kernel\'s own formula over /proc/zoneinfo).');
 export const MEMORY_USED = def('memory', 'gauge', 'sys_memory_used_bytes', 'bytes', 'Memory used',
   'Memory in use in bytes: total minus available.');
 export const MEMORY_USED_RATIO = def('memory', 'gauge', 'sys_memory_used_ratio', 'ratio', 'Memory used pct',
