@@ -1,8 +1,13 @@
-// BlueKing descriptors, generated from the exporter's own metric catalog and flag table: what
-// the exporter emits on an OS is what metrics.json lists for it, nothing more or less.
-import { DEFAULT_PORT, FLAGS } from '../src/cli';
+// BlueKing descriptors, generated from the exporter's own metric catalog and flag table, in
+// Chinese (BlueKing's users' language, the default) or English.
+//
+// bk-monitor's importer keeps one copy of each info/ file for the whole plugin (the last one in
+// archive order), so every descriptor here is the same for both OSes: metrics.json lists every
+// family (one that an OS does not emit simply has no data there) and description.md says which
+// OS emits what.
+import { DEFAULT_PORT, FLAGS, type FlagSpec } from '../src/cli';
 import { COLLECTOR_NAMES } from '../src/collectors/collector';
-import { familiesFor, type MetricDef, type Source, type Unit } from '../src/metrics/catalog';
+import { CATALOG, LABEL_TEXT, SOURCE_TEXT, type Lang, type MetricDef, type Source, type Unit } from '../src/metrics/catalog';
 import { VERSION } from '../src/version';
 
 export type Os = 'linux' | 'windows';
@@ -10,29 +15,13 @@ export const PLATFORM: Record<Os, NodeJS.Platform> = { linux: 'linux', windows: 
 
 export const PLUGIN_ID = 'sys_exporter';
 export const NAME_51 = 'sysexporter';
-export const DISPLAY_NAME = 'sys-exporter';
+export const DISPLAY_NAME: Record<Lang, string> = { zh: 'sys-exporter 主机指标', en: 'sys-exporter host metrics' };
+
+/** The path bk-monitor always scrapes (manager/exporter.py builds `${host}:${port}/metrics`). */
+export const SCRAPE_PATH = '/metrics';
 
 /** BlueKing's unit ids for our base units. */
 const UNITS: Record<Unit, string> = { bytes: 'bytes', seconds: 's', ratio: 'percentunit', '': 'none' };
-
-const GROUPS: Record<Source, { table: string; desc: string }> = {
-  memory: { table: 'memory', desc: 'Memory' },
-  disk: { table: 'disk', desc: 'Disk usage' },
-  exporter: { table: 'exporter', desc: 'Scrape health' },
-  process: { table: 'process', desc: 'Exporter proc' },
-};
-
-const LABEL_DESC: Record<string, string> = {
-  device: 'Device',
-  fstype: 'FS type',
-  mountpoint: 'Mount point',
-  collector: 'Collector',
-  version: 'Version',
-  revision: 'Revision',
-  nodejs_version: 'Node.js version',
-  platform: 'Platform',
-  arch: 'Architecture',
-};
 
 export interface Field {
   name: string;
@@ -50,79 +39,85 @@ export interface MetricTable {
 }
 
 /**
- * metrics.json for one OS. `flavour` picks the number types: 5.1 knows long/double, bk-monitor
- * int/double. Counters are marked is_diff_metric so the agent sends deltas.
+ * metrics.json, the same for every OS. `flavour` picks the number types: 5.1 knows long/double,
+ * bk-monitor int/double. Counters are marked is_diff_metric so the agent sends deltas.
  */
-export function metricsJson(os: Os, flavour: '5.1' | 'bkmonitor'): MetricTable[] {
+export function metricsJson(flavour: '5.1' | 'bkmonitor', lang: Lang): MetricTable[] {
   const integer = flavour === '5.1' ? 'long' : 'int';
   const tables = new Map<Source, MetricTable>();
-  for (const d of familiesFor(PLATFORM[os])) {
-    const g = GROUPS[d.source];
+  for (const d of CATALOG) {
     let t = tables.get(d.source);
-    if (!t) tables.set(d.source, (t = { table_name: g.table, table_desc: g.desc, fields: [] }));
-    t.fields.push(metricField(d, integer));
+    if (!t) tables.set(d.source, (t = { table_name: d.source, table_desc: SOURCE_TEXT[d.source][lang], fields: [] }));
+    t.fields.push(metricField(d, integer, lang));
     for (const l of d.labels) {
       if (t.fields.some((f) => f.name === l)) continue;
-      t.fields.push({ name: l, type: 'string', monitor_type: 'dimension', unit: '', description: LABEL_DESC[l] ?? l });
+      t.fields.push({ name: l, type: 'string', monitor_type: 'dimension', unit: '', description: LABEL_TEXT[l][lang] });
     }
   }
   return [...tables.values()];
 }
 
-function metricField(d: MetricDef, integer: string): Field {
+function metricField(d: MetricDef, integer: string, lang: Lang): Field {
   // Event counters are whole numbers; everything else (gauges, CPU seconds) may be fractional.
   const whole = d.type === 'counter' && d.unit !== 'seconds';
-  const f: Field = { name: d.name, type: whole ? integer : 'double', monitor_type: 'metric', unit: UNITS[d.unit], description: d.short };
+  const f: Field = { name: d.name, type: whole ? integer : 'double', monitor_type: 'metric', unit: UNITS[d.unit], description: d.text[lang].short };
   if (d.type === 'counter') f.is_diff_metric = true;
   return f;
 }
 
-const flag = (name: string) => {
+const flag = (name: string): FlagSpec => {
   const f = FLAGS.find((x) => x.name === name);
   if (!f) throw new Error(`no flag ${name}`);
   return f;
 };
 
-/** Parameters a user may set in BlueKing, with the exporter's own defaults. */
-const EXPOSED = ['web.telemetry-path', 'collector.disk.mount-points-exclude'] as const;
+/**
+ * The settings offered in the platform's form, besides the listen address and the collector
+ * switches: lists whose values survive both start templates (see the flags' parsers). The
+ * regular expressions and the telemetry path are not offered: a regex's | ^ ( ) break
+ * cmd.exe's start line, and the platform always scrapes /metrics.
+ */
+const FORM_LISTS = ['collector.disk.skip-mount-points', 'collector.disk.skip-fs-types'] as const;
+
+const OFF: Record<Lang, string> = { zh: '关闭', en: 'Turn off: ' };
+const LOOPBACK_NOTE: Record<Lang, string> = { zh: '（仅本机）', en: ' (loopback)' };
+const URL_DESC: Record<Lang, string> = { zh: '监控平台抓取指标的地址', en: 'URL the agent scrapes' };
+const BOOL_NOTE: Record<Lang, string> = { zh: '（true/false）', en: ' (true/false)' };
 
 /** 5.1 config_schema.json: names starting with -- are rendered --name=value. */
-export function configSchema51(): Array<Record<string, string>> {
+export function configSchema51(lang: Lang): Array<Record<string, string>> {
+  const listen = flag('web.listen-address');
   return [
-    { name: '_exporter_url_', mode: 'collector', type: 'text', description: 'URL the agent scrapes', default: `http://127.0.0.1:${DEFAULT_PORT}${flag('web.telemetry-path').defaultText}` },
-    { name: '--web.listen-address', mode: 'cmd', type: 'text', description: 'Listen address (loopback)', default: `127.0.0.1:${DEFAULT_PORT}` },
-    ...EXPOSED.map((n) => ({ name: `--${n}`, mode: 'cmd', type: 'text', description: short(flag(n).help), default: flag(n).defaultText ?? '' })),
-    ...COLLECTOR_NAMES.map((c) => ({ name: `--collector.${c}`, mode: 'cmd', type: 'text', description: `Enable ${c} collector (true/false)`, default: 'true' })),
+    { name: '_exporter_url_', mode: 'collector', type: 'text', description: URL_DESC[lang], default: `http://127.0.0.1:${DEFAULT_PORT}${SCRAPE_PATH}` },
+    { name: `--${listen.name}`, mode: 'cmd', type: 'text', description: `${listen.form![lang]}${LOOPBACK_NOTE[lang]}`, default: `127.0.0.1:${DEFAULT_PORT}` },
+    ...FORM_LISTS.map((n) => ({ name: `--${n}`, mode: 'cmd', type: 'text', description: flag(n).form![lang], default: '' })),
+    ...COLLECTOR_NAMES.map((c) => ({ name: `--collector.${c}`, mode: 'cmd', type: 'text', description: `${flag(`collector.${c}`).form![lang]}${BOOL_NOTE[lang]}`, default: 'true' })),
   ];
 }
 
 /** bk-monitor config.json: hidden host/port, and a parameter whose default holds both. */
-export function configJson(): Array<Record<string, unknown>> {
+export function configJson(lang: Lang): Array<Record<string, unknown>> {
+  const listen = flag('web.listen-address');
+  const [host, port] = lang === 'zh' ? ['监听主机', '监听端口'] : ['Listen host', 'Listen port'];
   return [
-    { name: 'host', mode: 'collector', type: 'text', description: 'Listen host', default: '127.0.0.1', visible: false },
-    { name: 'port', mode: 'collector', type: 'text', description: 'Listen port', default: String(DEFAULT_PORT), visible: false },
-    { name: '--web.listen-address', mode: 'opt_cmd', type: 'text', description: 'Listen address', default: '${host}:${port}', required: true },
-    ...EXPOSED.map((n) => ({ name: `--${n}`, mode: 'opt_cmd', type: 'text', description: short(flag(n).help), default: flag(n).defaultText ?? '' })),
+    { name: 'host', mode: 'collector', type: 'text', description: host, default: '127.0.0.1', visible: false },
+    { name: 'port', mode: 'collector', type: 'text', description: port, default: String(DEFAULT_PORT), visible: false },
+    { name: `--${listen.name}`, mode: 'opt_cmd', type: 'text', description: listen.form![lang], default: '${host}:${port}', required: true },
+    ...FORM_LISTS.map((n) => ({ name: `--${n}`, mode: 'opt_cmd', type: 'text', description: flag(n).form![lang], default: '' })),
     // A switch renders its name when true: the collectors are on by default, so the switch
     // offered is the one that turns them off.
-    ...COLLECTOR_NAMES.map((c) => ({ name: `--no-collector.${c}`, mode: 'opt_cmd', type: 'switch', description: `Disable the ${c} collector`, default: 'false' })),
+    ...COLLECTOR_NAMES.map((c) => ({ name: `--no-collector.${c}`, mode: 'opt_cmd', type: 'switch', description: `${OFF[lang]}${flag(`collector.${c}`).form![lang]}`, default: 'false' })),
   ];
 }
 
-/** BlueKing 5.1 limits descriptions to 50 characters. */
-function short(help: string): string {
-  const first = help.split(/[.;(]/)[0].trim();
-  return first.length <= 50 ? first : `${first.slice(0, 47)}...`;
+export function info51(lang: Lang): Record<string, string> {
+  return { name: NAME_51, display_name: DISPLAY_NAME[lang], supported_version: VERSION };
 }
 
-export function info51(): Record<string, string> {
-  return { name: NAME_51, display_name: DISPLAY_NAME, supported_version: VERSION };
-}
-
-export function metaYaml(): string {
+export function metaYaml(lang: Lang): string {
   return [
     `plugin_id: ${PLUGIN_ID}`,
-    `plugin_display_name: ${DISPLAY_NAME}`,
+    `plugin_display_name: ${DISPLAY_NAME[lang]}`,
     'plugin_type: Exporter',
     'tag: host',
     'label: os',
@@ -131,29 +126,70 @@ export function metaYaml(): string {
   ].join('\n');
 }
 
-/** "major.minor", as bk-monitor's VERSION file wants it. */
+/** "major.minor", as bk-monitor's VERSION file wants it (a major of 0 reads as "not set"). */
 export function bkVersion(): string {
   const [major, minor] = VERSION.split('.');
   return `${major}.${minor}`;
 }
 
-export function releaseMd(): string {
-  return `sys-exporter ${VERSION}: memory, disk and scrape health for Linux and Windows hosts.\n`;
+export function releaseMd(lang: Lang): string {
+  return lang === 'zh'
+    ? `sys-exporter ${VERSION}：Linux 与 Windows 主机的内存、磁盘和采集健康指标。\n`
+    : `sys-exporter ${VERSION}: memory, disk and scrape health for Linux and Windows hosts.\n`;
 }
 
-export function descriptionMd(os: Os): string {
-  const fams = familiesFor(PLATFORM[os]);
+const OS_NAMES: Record<Lang, Record<Os, string>> = { zh: { linux: 'Linux', windows: 'Windows' }, en: { linux: 'Linux', windows: 'Windows' } };
+
+function metricLines(lang: Lang): string[] {
+  return CATALOG.map((d) => {
+    const where = d.platforms ? ` (${(Object.keys(PLATFORM) as Os[]).filter((o) => d.platforms!.includes(PLATFORM[o])).map((o) => OS_NAMES[lang][o]).join(', ')}${lang === 'zh' ? ' 专有' : ' only'})` : '';
+    return `- \`${d.name}\`${where}: ${d.text[lang].help}`;
+  });
+}
+
+function descriptionPart(lang: Lang): string[] {
+  const listen = `127.0.0.1:${DEFAULT_PORT}${SCRAPE_PATH}`;
+  if (lang === 'zh') {
+    return [
+      `# ${DISPLAY_NAME.zh} ${VERSION}`,
+      '',
+      '主机指标导出器：内存、各挂载点的磁盘使用，以及每个采集器的健康状况。某个挂载点挂起（如 NFS 服务器失联）时，抓取仍在限定时间内返回，该挂载点报告 sys_disk_device_error 1。',
+      '',
+      `默认监听 ${listen}。`,
+      '',
+      '## 参数',
+      '',
+      '- 不采集的挂载点：逗号分隔，含其下级目录，如 `/mnt/backup,/data/tmp`；Windows 写作 `D:` 或 `D:/mnt`。空格等其他字符写作 %XX（空格为 %20）。',
+      '- 不采集的文件系统类型：逗号分隔，如 `nfs,nfs4,cifs`。',
+      '- 关闭内存采集 / 关闭磁盘采集：开关。',
+      '',
+      '## 指标',
+      '',
+      ...metricLines('zh'),
+      '',
+    ];
+  }
   return [
-    `# ${DISPLAY_NAME} ${VERSION}`,
+    `# ${DISPLAY_NAME.en} ${VERSION}`,
     '',
-    'Host metrics exporter: memory, disk usage per mount point, and the health of each collector.',
-    'Scrapes answer in bounded time even when a mount hangs (that mount reports sys_disk_device_error 1).',
+    'Host metrics exporter: memory, disk usage per mount point, and the health of each collector. Scrapes answer in bounded time even when a mount hangs (that mount reports sys_disk_device_error 1).',
     '',
-    `Listens on 127.0.0.1:${DEFAULT_PORT}${flag('web.telemetry-path').defaultText} by default.`,
+    `Listens on ${listen} by default.`,
+    '',
+    '## Parameters',
+    '',
+    '- Mount points to skip: comma-separated, each with everything below it, e.g. `/mnt/backup,/data/tmp`; on Windows `D:` or `D:/mnt`. Write other characters such as a space as %XX (%20).',
+    '- Filesystem types to skip: comma-separated, e.g. `nfs,nfs4,cifs`.',
+    '- Turn off the memory or the disk collector: switches.',
     '',
     '## Metrics',
     '',
-    ...fams.map((d) => `- \`${d.name}\` (${d.type}${d.unit ? `, ${d.unit}` : ''}): ${d.help}`),
+    ...metricLines('en'),
     '',
-  ].join('\n');
+  ];
+}
+
+/** description.md: Chinese first, then English, for the zh build; English alone for the en build. */
+export function descriptionMd(lang: Lang): string {
+  return (lang === 'zh' ? [...descriptionPart('zh'), '---', '', ...descriptionPart('en')] : descriptionPart('en')).join('\n');
 }

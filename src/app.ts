@@ -32,7 +32,12 @@ export function buildCollectors(config: Config, log: Logger, platform: NodeJS.Pl
         platform,
         procfs: config.procfs,
         rootfs: config.rootfs,
-        filter: { mountPointsExclude: config.mountPointsExclude, fsTypesExclude: config.fsTypesExclude },
+        filter: {
+          mountPointsExclude: config.mountPointsExclude,
+          fsTypesExclude: config.fsTypesExclude,
+          skipMountPoints: config.skipMountPoints,
+          skipFsTypes: config.skipFsTypes,
+        },
         gate,
         log,
       }),

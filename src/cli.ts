@@ -4,6 +4,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { COLLECTOR_NAMES, type CollectorName } from './collectors/collector';
 import { DEFAULT_FS_TYPES_EXCLUDE, DEFAULT_MOUNT_POINTS_EXCLUDE } from './collectors/disk';
 import { formatDuration, parseDuration } from './duration';
+import type { Lang } from './metrics/catalog';
 import { errorMessage, LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from './log';
 import { REVISION, VERSION } from './version';
 
@@ -20,6 +21,8 @@ export interface Config {
   readonly collectors: Readonly<Record<CollectorName, boolean>>;
   readonly mountPointsExclude: RegExp;
   readonly fsTypesExclude: RegExp;
+  readonly skipMountPoints: readonly string[];
+  readonly skipFsTypes: readonly string[];
   readonly timeoutMs: number;
   readonly intervalMs: number;
   readonly procfs: string;
@@ -79,6 +82,36 @@ function regex(v: string): RegExp {
   }
 }
 
+/**
+ * A comma-separated list typed into a form (BlueKing renders it onto a shell or cmd.exe line):
+ * only letters, digits and / . _ : , % - and + pass through both templates unharmed, so other
+ * characters are written as %XX (a space is %20). Empty items are dropped.
+ */
+function formList(what: string, item: RegExp, v: string): string[] {
+  const out: string[] = [];
+  for (const raw of v.split(',')) {
+    if (raw.trim() === '') continue;
+    let s: string;
+    try {
+      s = decodeURIComponent(raw.trim());
+    } catch {
+      throw new InvalidArgumentError(`"${raw}" in "${v}" has a malformed %XX escape`);
+    }
+    if (!item.test(s)) throw new InvalidArgumentError(`"${s}" in "${v}" is not ${what}`);
+    out.push(s);
+  }
+  return out;
+}
+
+/** Mount points: absolute paths, "/" style, also on Windows (D:/data for D:\\data). */
+export function mountPointList(v: string): string[] {
+  return formList('a mount point (/data, D:, D:/data)', /^(\/|[A-Za-z]:)/, v).map((p) => (p.length > 1 ? p.replace(/[/\\]+$/, '') || '/' : p));
+}
+
+export function fsTypeList(v: string): string[] {
+  return formList('a filesystem type (ext4, nfs4, fuse.sshfs, NTFS)', /^[A-Za-z0-9_.+-]+$/, v);
+}
+
 function nonNegativeInt(v: string): number {
   if (!/^\d+$/.test(v.trim())) throw new InvalidArgumentError(`"${v}" is not a whole number >= 0`);
   return Number(v);
@@ -114,14 +147,18 @@ export interface FlagSpec {
   readonly choices?: readonly string[];
   /** Switches that also have a --no-<name> form (collectors). */
   readonly negatable?: boolean;
+  /** What the BlueKing form says of it, at most 50 characters; flags without one are not offered there. */
+  readonly form?: Readonly<Record<Lang, string>>;
 }
 
 export const DEFAULT_PORT = 9601;
+const COLLECTOR_ZH: Record<CollectorName, string> = { memory: '内存', disk: '磁盘' };
 const DEFAULT_TIMEOUT = '5s';
 
 export const FLAGS: readonly FlagSpec[] = [
   { name: 'web.listen-address', arg: '<address>', repeatable: true, defaultText: `:${DEFAULT_PORT}`, parse: parseListenAddress,
-    help: 'Address to listen on for metrics and the landing page; repeat for several. ":port" means every interface.' },
+    help: 'Address to listen on for metrics and the landing page; repeat for several. ":port" means every interface.',
+    form: { en: 'Listen address (IP:port)', zh: '监听地址（IP:端口）' } },
   { name: 'web.telemetry-path', arg: '<path>', defaultText: '/metrics', parse: telemetryPath, help: 'Path under which to expose metrics.' },
   { name: 'web.config.file', arg: '<file>',
     help: 'Web configuration file (exporter-toolkit format): TLS, client certificates, basic auth, extra headers. Re-read when it changes.' },
@@ -130,12 +167,19 @@ export const FLAGS: readonly FlagSpec[] = [
     help: 'Maximum number of scrapes served at once; more get 503. 0 means no limit.' },
   ...COLLECTOR_NAMES.map((c): FlagSpec => ({
     name: `collector.${c}`, negatable: true, help: `Enable the ${c} collector (default: enabled; --no-collector.${c} disables it).`,
+    form: { en: `The ${c} collector`, zh: `${COLLECTOR_ZH[c]}采集` },
   })),
   { name: 'collector.disable-defaults', help: 'Disable every collector not enabled explicitly with --collector.<name>.' },
   { name: 'collector.disk.mount-points-exclude', arg: '<regex>', defaultText: DEFAULT_MOUNT_POINTS_EXCLUDE, parse: regex,
     help: 'Regular expression of mount points to leave out.' },
   { name: 'collector.disk.fs-types-exclude', arg: '<regex>', defaultText: DEFAULT_FS_TYPES_EXCLUDE, parse: regex,
     help: 'Regular expression of filesystem types to leave out.' },
+  { name: 'collector.disk.skip-mount-points', arg: '<list>', defaultText: '', parse: mountPointList,
+    help: 'Comma-separated mount points to leave out, with everything mounted below them (e.g. /mnt/backup,/data/tmp; D:,E:/mnt on Windows), on top of the exclude regex. Write other characters than letters, digits and /._:+- as %XX (a space is %20).',
+    form: { en: 'Mount points to skip, comma-separated: /mnt/a,/data', zh: '不采集的挂载点（含其下级），逗号分隔，如 /mnt/a,/data' } },
+  { name: 'collector.disk.skip-fs-types', arg: '<list>', defaultText: '', parse: fsTypeList,
+    help: 'Comma-separated filesystem types to leave out (e.g. nfs,nfs4,cifs,tmpfs), on top of the exclude regex.',
+    form: { en: 'Filesystem types to skip, comma-separated: nfs,cifs', zh: '不采集的文件系统类型，逗号分隔，如 nfs,cifs' } },
   { name: 'collector.timeout', arg: '<duration>', defaultText: DEFAULT_TIMEOUT, parse: duration(1),
     help: 'Deadline of each collector in one scrape (lowered by X-Prometheus-Scrape-Timeout-Seconds).' },
   { name: 'collection.interval', arg: '<duration>', defaultText: '0', parse: duration(0),
@@ -273,6 +317,8 @@ export function parseArgs(args: readonly string[]): CliResult {
       collectors,
       mountPointsExclude: pick<RegExp>('collector.disk.mount-points-exclude'),
       fsTypesExclude: pick<RegExp>('collector.disk.fs-types-exclude'),
+      skipMountPoints: pick<string[]>('collector.disk.skip-mount-points'),
+      skipFsTypes: pick<string[]>('collector.disk.skip-fs-types'),
       timeoutMs: pick<number>('collector.timeout'),
       intervalMs: pick<number>('collection.interval'),
       procfs: pick<string>('path.procfs'),

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { ProcessMetrics } from '../src/collectors/process';
-import { CATALOG, familiesFor } from '../src/metrics/catalog';
+import { CATALOG, familiesFor, LABEL_TEXT, LANGS, SOURCE_TEXT } from '../src/metrics/catalog';
 import { README, regenerate } from '../scripts/readme';
 
 describe('metric catalog', () => {
@@ -13,10 +13,22 @@ describe('metric catalog', () => {
       assert.match(d.name, /^[a-z_][a-z0-9_]*$/, d.name);
       assert.equal(d.name.endsWith('_total'), d.type === 'counter', `${d.name}: _total exactly on counters`);
       if (d.unit) assert.ok(d.name.replace(/_total$/, '').endsWith(`_${d.unit}`), `${d.name} ends in its unit ${d.unit}`);
-      assert.ok(d.short.length > 0 && d.short.length <= 15, `${d.name}: short description "${d.short}" fits BlueKing's 15 characters`);
+      for (const lang of LANGS) {
+        const t = d.text[lang];
+        assert.ok(t.short.length > 0 && t.short.length <= 15, `${d.name}: ${lang} short description "${t.short}" fits BlueKing's 15 characters`);
+        assert.ok(t.help.length > 5, `${d.name}: ${lang} description`);
+      }
+      assert.match(d.text.zh.short + d.text.zh.help, /[\u4e00-\u9fff]/, `${d.name}: zh text is Chinese`);
       assert.ok(d.help.length > 10, `${d.name} has a real HELP text`);
-      for (const l of d.labels) assert.match(l, /^[a-z_][a-z0-9_]*$/);
+      for (const l of d.labels) {
+        assert.match(l, /^[a-z_][a-z0-9_]*$/);
+        for (const lang of LANGS) assert.ok(LABEL_TEXT[l]?.[lang] && LABEL_TEXT[l][lang].length <= 15, `label ${l}: ${lang} description`);
+      }
     }
+  });
+
+  it('names every table in both languages within 15 characters', () => {
+    for (const d of CATALOG) for (const lang of LANGS) assert.ok(SOURCE_TEXT[d.source][lang].length <= 15);
   });
 
   it("declares exactly the process families prom-client produces on this platform", () => {

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parseArgs } from '../src/cli';
+import { filterMounts } from '../src/collectors/disk/mounts_linux';
 import { parseExposition, request, runExporter, startExporter, value } from './helpers';
 
 let dir: string;
@@ -47,7 +48,29 @@ describe('bad input exits 2 with one line naming the culprit, before binding', (
   it('an unknown config key', () => assertUsageError([`--config.file=${configFile('unk.yml', 'web.listen-adress: ":1"\n')}`], 'unknown key "web.listen-adress"'));
   it('a bad config value', () => assertUsageError([`--config.file=${configFile('val.yml', 'collector.timeout: soon\n')}`], /val\.yml: key "collector\.timeout".*soon/));
   it('a config switch that is not boolean', () => assertUsageError([`--config.file=${configFile('sw.yml', 'collector.disk: "no"\n')}`], 'true or false'));
+  it('a skip list item that is not a mount point', () => assertUsageError(['--collector.disk.skip-mount-points=/data,data'], /--collector\.disk\.skip-mount-points.*"data"/));
+  it('a malformed %XX in a skip list', () => assertUsageError(['--collector.disk.skip-mount-points=/a%2'], /malformed %XX/));
+  it('a filesystem type with a shell character', () => assertUsageError(['--collector.disk.skip-fs-types=nfs;rm'], /--collector\.disk\.skip-fs-types.*nfs;rm/));
   it('a config file that is a list', () => assertUsageError([`--config.file=${configFile('list.yml', '- a\n')}`], 'mapping'));
+});
+
+describe('skip lists (what the BlueKing form sets)', () => {
+  it('parse comma-separated mount points with %XX escapes and filesystem types', () => {
+    const r = parseArgs(['--collector.disk.skip-mount-points', '/mnt/backup/,/data%20x,,D:/mnt,E:', '--collector.disk.skip-fs-types=nfs, cifs']);
+    assert.ok(r.kind === 'run');
+    assert.deepEqual(r.config.skipMountPoints, ['/mnt/backup', '/data x', 'D:/mnt', 'E:']);
+    assert.deepEqual(r.config.skipFsTypes, ['nfs', 'cifs']);
+    const none = parseArgs([]);
+    assert.ok(none.kind === 'run');
+    assert.deepEqual([none.config.skipMountPoints, none.config.skipFsTypes], [[], []]);
+  });
+
+  it('leave out a mount point with everything below it, whole components only, and types in any case', () => {
+    const m = (mountpoint: string, fstype = 'ext4') => ({ device: 'd', mountpoint, fstype, readonly: false });
+    const all = [m('/'), m('/data'), m('/data/a b'), m('/database'), m('/srv', 'NFS4'), m('D:'), m('C:\\mnt\\x', 'NTFS'), m('C:\\mntx', 'NTFS')];
+    const kept = filterMounts(all, { mountPointsExclude: /^$/, fsTypesExclude: /^$/, skipMountPoints: ['/data', 'd:', 'C:/mnt'], skipFsTypes: ['nfs4'] });
+    assert.deepEqual(kept.map((x) => x.mountpoint), ['/', '/database', 'C:\\mntx']);
+  });
 });
 
 describe('flags', () => {

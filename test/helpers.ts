@@ -171,3 +171,12 @@ export const FLAVOURS: readonly Flavour[] = [
   { name: 'from source', command: () => [process.execPath, MAIN] },
   { name: 'exporter-linux', command: () => [shippedLinux()] },
 ];
+
+let packaged = false;
+/** `npm run package` once per test process (the executables are rebuilt only when stale). */
+export function buildPackages(): void {
+  if (packaged) return;
+  const r = spawnSync(process.execPath, [join(__dirname, '..', 'scripts', 'package.js')], { encoding: 'utf8', timeout: 15 * 60_000 });
+  if (r.status !== 0) throw new Error(`npm run package failed:\n${r.stdout}\n${r.stderr}`);
+  packaged = true;
+}

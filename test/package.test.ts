@@ -10,6 +10,7 @@ import { readTar, readZip, type ArchiveEntry } from '../scripts/lib/archive-read
 import { ROOT } from '../scripts/lib/steps';
 import { SUMS, TGZ, writeArchive, ZIPS, type Entry } from '../scripts/package';
 import { validate } from '../scripts/validate-package';
+import { familiesFor } from '../src/metrics/catalog';
 import bcrypt from 'bcryptjs';
 import { promtoolCheck, request, sleep, startExporter } from './helpers';
 import { WINE, wineEnv, wineSkip } from './wine';
@@ -59,7 +60,10 @@ describe('exporter-linux', () => {
       const text = r.body.toString();
       assert.equal(promtoolCheck(text).code, 0);
       const zip = readZip(readFileSync(ZIPS.linux));
-      assert.deepEqual(families(text), metricNames(zip.find((e) => e.name === 'metrics.json')!.data));
+      // metrics.json is one for both OSes (the importer keeps one): Linux emits its own share.
+      assert.deepEqual(families(text), familiesFor('linux').map((d) => d.name).sort());
+      const declared = new Set(metricNames(zip.find((e) => e.name === 'metrics.json')!.data));
+      for (const f of families(text)) assert.ok(declared.has(f), `${f} is in metrics.json`);
       assert.match(text, /^sys_exporter_build_info\{version="[^"]+",revision="[0-9a-f]{12}(-dirty)?",nodejs_version="v22\.[^"]+",platform="linux",arch="x64"\} 1$/m);
     } finally {
       proc.kill('SIGTERM');
@@ -160,6 +164,26 @@ describe('validate-package', () => {
     const p = await brokenCopy(TGZ, join(work, 'reserved.tgz'), 'tgz', (e) =>
       e.map((x) => (x.name.endsWith('info/metrics.json') ? { ...x, data: Buffer.from(x.data.toString().replace(/"name": "mountpoint"/g, '"name": "ip"')) } : x)));
     assert.ok(validate(p).some((v) => /"ip" is a reserved dimension name/.test(v)), validate(p).join('\n'));
+  });
+
+  it('fails info/ files that differ between OS folders, a VERSION of 0.x, a telemetry path parameter and a regex default', async () => {
+    const p = await brokenCopy(TGZ, join(work, 'platform.tgz'), 'tgz', (e) =>
+      e.map((x) => {
+        if (x.name === 'external_plugins_linux_x86_64/sys_exporter/info/release.md') return { ...x, data: Buffer.from('linux only\n') };
+        if (x.name.endsWith('/VERSION')) return { ...x, data: Buffer.from('0.1\n') };
+        if (x.name.endsWith('info/config.json')) {
+          const params = JSON.parse(x.data.toString()) as Array<Record<string, unknown>>;
+          params.push({ name: '--web.telemetry-path', mode: 'opt_cmd', type: 'text', description: 'path', default: '/metrics' });
+          params.push({ name: '--collector.disk.mount-points-exclude', mode: 'opt_cmd', type: 'text', description: 'regex', default: '^/(dev|proc)($|/)' });
+          return { ...x, data: Buffer.from(JSON.stringify(params)) };
+        }
+        return x;
+      }));
+    const v = validate(p).join('\n');
+    assert.match(v, /info\/release\.md differs between/);
+    assert.match(v, /VERSION: a major of 0/);
+    assert.match(v, /--web\.telemetry-path.*can only break collection/);
+    assert.match(v, /mount-points-exclude.*characters that start\.sh or start\.bat mangle/);
   });
 
   it('fails a zip where a tgz is required', () => {

@@ -103,8 +103,30 @@ export function readMountinfo(procfs: string): Buffer {
 export interface MountFilter {
   readonly mountPointsExclude: RegExp;
   readonly fsTypesExclude: RegExp;
+  /** Mount points left out with everything below them ("/" style; Windows: "D:", "D:/data"). */
+  readonly skipMountPoints?: readonly string[];
+  /** Filesystem types left out (Windows: any case). */
+  readonly skipFsTypes?: readonly string[];
+}
+
+/** Windows mount points ("D:", "C:\\mnt\\data") compare as "/" paths in any case. */
+const comparable = (p: string): string => (/^[A-Za-z]:/.test(p) ? p.replace(/\\/g, '/').toUpperCase() : p);
+
+/** Whether `mountpoint` is `skip` or below it. */
+export function isAtOrBelow(mountpoint: string, skip: string): boolean {
+  const m = comparable(mountpoint);
+  const s = comparable(skip);
+  return m === s || s === '/' || m.startsWith(`${s}/`);
 }
 
 export function filterMounts(mounts: readonly MountEntry[], f: MountFilter): MountEntry[] {
-  return mounts.filter((m) => !f.mountPointsExclude.test(m.mountpoint) && !f.fsTypesExclude.test(m.fstype));
+  const skipTypes = new Set((f.skipFsTypes ?? []).map((t) => t.toLowerCase()));
+  const skipPoints = f.skipMountPoints ?? [];
+  return mounts.filter(
+    (m) =>
+      !f.mountPointsExclude.test(m.mountpoint) &&
+      !f.fsTypesExclude.test(m.fstype) &&
+      !skipTypes.has(m.fstype.toLowerCase()) &&
+      !skipPoints.some((p) => isAtOrBelow(m.mountpoint, p)),
+  );
 }
