@@ -81,6 +81,13 @@ export async function main(args: readonly string[]): Promise<void> {
   }
 
   const log = createLogger(config.logLevel, config.logFormat);
+  closeInspector(log);
+  if (poolSize() < 8) {
+    log.warn('few libuv threads: statfs calls and dead mounts share them with everything else', {
+      UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE,
+      threads: poolSize(),
+    });
+  }
   const collectors = buildCollectors(config, log);
   const scraper = new Scraper(collectors, log, { timeoutMs: config.timeoutMs, intervalMs: config.intervalMs });
   // prom-client is loaded only when its process metrics are wanted.
@@ -132,6 +139,23 @@ export async function main(args: readonly string[]): Promise<void> {
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+}
+
+declare const __SEA__: boolean | undefined;
+
+/**
+ * An exporter runs for years as a service: it must not open an unauthenticated V8 inspector.
+ * Node opens one on SIGUSR1; a listener of our own takes the signal instead. In the standalone
+ * build an inspector asked for through NODE_OPTIONS (--inspect) is closed again at start; run
+ * from source, the developer's node flags are the developer's.
+ */
+function closeInspector(log: Logger): void {
+  if (process.platform !== 'win32') process.on('SIGUSR1', () => log.warn('SIGUSR1 ignored: sys-exporter does not open the V8 inspector'));
+  if (typeof __SEA__ === 'boolean' && __SEA__ && /--inspect/.test(process.env.NODE_OPTIONS ?? '')) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    (require('node:inspector') as typeof import('node:inspector')).close();
+    log.warn('the V8 inspector that NODE_OPTIONS asked for is closed: an exporter does not expose it');
+  }
 }
 
 /**

@@ -1,10 +1,11 @@
-import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { COLLECTOR_NAMES, type CollectorName } from './collectors/collector';
 import { DEFAULT_FS_TYPES_EXCLUDE, DEFAULT_MOUNT_POINTS_EXCLUDE } from './collectors/disk';
+import type { Pattern } from './collectors/disk/mounts_linux';
 import { formatDuration, parseDuration } from './duration';
 import type { Lang } from './metrics/catalog';
+import { readBounded } from './read_file';
 import { errorMessage, LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from './log';
 import { REVISION, VERSION } from './version';
 
@@ -19,8 +20,8 @@ export interface Config {
   readonly telemetryPath: string;
   readonly maxRequests: number;
   readonly collectors: Readonly<Record<CollectorName, boolean>>;
-  readonly mountPointsExclude: RegExp;
-  readonly fsTypesExclude: RegExp;
+  readonly mountPointsExclude: Pattern;
+  readonly fsTypesExclude: Pattern;
   readonly skipMountPoints: readonly string[];
   readonly skipFsTypes: readonly string[];
   readonly timeoutMs: number;
@@ -61,6 +62,8 @@ export function formatListenAddress(a: ListenAddress): string {
   return isIP(a.host) === 6 ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`;
 }
 
+const MAX_DURATION_MS = 24 * 24 * 3600e3;
+
 function duration(min: number): (v: string) => number {
   return (v) => {
     let ms: number;
@@ -70,15 +73,28 @@ function duration(min: number): (v: string) => number {
       throw new InvalidArgumentError(errorMessage(err));
     }
     if (ms < min) throw new InvalidArgumentError(`"${v}" must be at least ${formatDuration(min)}`);
+    // Node's timers hold at most 2^31 - 1 ms; a longer one fires at once, every time.
+    if (ms > MAX_DURATION_MS) throw new InvalidArgumentError(`"${v}" must be at most 24d`);
     return ms;
   };
 }
 
-function regex(v: string): RegExp {
+/**
+ * A user's exclude pattern, matched as node_exporter matches it: Go's RE2 syntax
+ * ([[:digit:]], \z, \Q..\E, (?i)) in linear time, so no pattern can freeze the event loop
+ * (JavaScript's backtracking engine took 105 s on ^/x/(a+)+$ against a 35-character path).
+ * The built-in defaults are plain alternations, matched with RegExp: a host on defaults never
+ * loads the RE2 engine.
+ */
+function regex(v: string): Pattern {
+  if (v === DEFAULT_MOUNT_POINTS_EXCLUDE || v === DEFAULT_FS_TYPES_EXCLUDE) return new RegExp(v);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { RE2JS } = require('re2js') as typeof import('re2js');
   try {
-    return new RegExp(v);
+    const re = RE2JS.compile(v);
+    return { test: (s: string) => re.matcher(s).find(), source: v };
   } catch (err) {
-    throw new InvalidArgumentError(`invalid regular expression: ${errorMessage(err)}`);
+    throw new InvalidArgumentError(`invalid regular expression (RE2 syntax, as node_exporter's): ${errorMessage(err)}`);
   }
 }
 
@@ -245,9 +261,10 @@ function fromConfigValue(f: FlagSpec, v: unknown, file: string): unknown {
 function readConfigFile(file: string): Record<string, unknown> {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readBounded(file).toString('utf8');
   } catch (err) {
-    throw new UsageError(`cannot read config file ${file}: ${(err as NodeJS.ErrnoException).code ?? errorMessage(err)}`);
+    const e = err as NodeJS.ErrnoException;
+    throw new UsageError(`cannot read config file ${file}: ${e.code === 'EFBIG' ? e.message : (e.code ?? errorMessage(err))}`);
   }
   // Loaded only when a config file is given: most hosts run on flags alone.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -290,8 +307,9 @@ export function parseArgs(args: readonly string[]): CliResult {
       const f = byName.get(k);
       if (!f || k === 'config.file') throw new UsageError(`config file ${configFile}: unknown key "${k}"`);
       const attr = keys.get(k)!;
-      if (program.getOptionValueSource(attr) === 'cli') continue; // the command line wins
-      program.setOptionValueWithSource(attr, fromConfigValue(f, v, configFile), 'config');
+      const checked = fromConfigValue(f, v, configFile); // a bad value is an error even where the command line wins
+      if (program.getOptionValueSource(attr) === 'cli') continue;
+      program.setOptionValueWithSource(attr, checked, 'config');
     }
   }
   const value = <T>(name: string): T | undefined => program.getOptionValue(keys.get(name)!) as T | undefined;
@@ -315,8 +333,8 @@ export function parseArgs(args: readonly string[]): CliResult {
       telemetryPath: pick<string>('web.telemetry-path'),
       maxRequests: pick<number>('web.max-requests'),
       collectors,
-      mountPointsExclude: pick<RegExp>('collector.disk.mount-points-exclude'),
-      fsTypesExclude: pick<RegExp>('collector.disk.fs-types-exclude'),
+      mountPointsExclude: pick<Pattern>('collector.disk.mount-points-exclude'),
+      fsTypesExclude: pick<Pattern>('collector.disk.fs-types-exclude'),
       skipMountPoints: pick<string[]>('collector.disk.skip-mount-points'),
       skipFsTypes: pick<string[]>('collector.disk.skip-fs-types'),
       timeoutMs: pick<number>('collector.timeout'),

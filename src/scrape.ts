@@ -54,7 +54,8 @@ class DeadlineError extends Error {}
 export class Scraper {
   private readonly errors = new Map<string, number>();
   private readonly healthLabels = new Map<string, string>();
-  private inflight: Promise<Snapshot> | undefined;
+  /** The running collection and the epoch ms by which it ends. */
+  private inflight: { readonly promise: Promise<Snapshot>; readonly deadline: number } | undefined;
   private latestSnapshot: Snapshot | undefined;
   private timer: NodeJS.Timeout | undefined;
 
@@ -94,26 +95,37 @@ export class Scraper {
     for (const c of this.collectors) c.close?.();
   }
 
+  /** The names of the collectors, in order (what `collect[]` may name). */
+  get names(): readonly string[] {
+    return this.collectors.map((c) => c.name);
+  }
+
   /**
-   * The snapshot one scrape serves. On demand: joins the running collection, or starts one with
-   * `budgetMs`. In background mode: the latest snapshot at once (the first one is awaited).
+   * The snapshot one scrape serves. Joins the running collection when that ends no later than
+   * this scrape's own deadline; otherwise (a scrape with a shorter X-Prometheus-Scrape-Timeout-
+   * Seconds) starts one with `budgetMs`: joining must never make a scrape outlast its own
+   * deadline. In background mode: the latest snapshot at once; before the first one exists,
+   * the same rule.
    */
   snapshot(budgetMs: number = this.opts.timeoutMs): Promise<Snapshot> {
     if (this.background && this.latestSnapshot) return Promise.resolve(this.latestSnapshot);
-    return this.inflight ?? this.run(this.background ? this.opts.timeoutMs : budgetMs);
+    const running = this.inflight;
+    if (running && running.deadline <= Date.now() + budgetMs) return running.promise;
+    return this.run(budgetMs);
   }
 
   private run(budgetMs: number): Promise<Snapshot> {
-    const p = this.collectAll(budgetMs).finally(() => {
-      if (this.inflight === p) this.inflight = undefined;
+    const deadline = Date.now() + budgetMs;
+    const promise: Promise<Snapshot> = this.collectAll(deadline).finally(() => {
+      if (this.inflight?.promise === promise) this.inflight = undefined;
     });
-    this.inflight = p;
-    return p;
+    // A shorter collection started beside a longer one becomes the one later scrapes join.
+    if (!this.inflight || deadline < this.inflight.deadline) this.inflight = { promise, deadline };
+    return promise;
   }
 
-  private async collectAll(budgetMs: number): Promise<Snapshot> {
-    const deadline = Date.now() + budgetMs;
-    const results = await Promise.all(this.collectors.map((c) => this.runOne(c, deadline)));
+  /** success / duration / errors_total for these results (all of a collection, or a `collect[]` subset). */
+  health(results: readonly CollectorResult[]): SampleSet {
     const health = new SampleSet();
     for (const r of results) {
       const labels = this.healthLabels.get(r.name)!;
@@ -121,7 +133,12 @@ export class Scraper {
       health.addRendered(COLLECTOR_DURATION, labels, r.durationSeconds);
       health.addRendered(COLLECTOR_ERRORS, labels, this.errors.get(r.name)!);
     }
-    const snap: Snapshot = { completedAt: Date.now(), results, health };
+    return health;
+  }
+
+  private async collectAll(deadline: number): Promise<Snapshot> {
+    const results = await Promise.all(this.collectors.map((c) => this.runOne(c, deadline)));
+    const snap: Snapshot = { completedAt: Date.now(), results, health: this.health(results) };
     this.latestSnapshot = snap;
     return snap;
   }

@@ -51,7 +51,27 @@ describe('bad input exits 2 with one line naming the culprit, before binding', (
   it('a skip list item that is not a mount point', () => assertUsageError(['--collector.disk.skip-mount-points=/data,data'], /--collector\.disk\.skip-mount-points.*"data"/));
   it('a malformed %XX in a skip list', () => assertUsageError(['--collector.disk.skip-mount-points=/a%2'], /malformed %XX/));
   it('a filesystem type with a shell character', () => assertUsageError(['--collector.disk.skip-fs-types=nfs;rm'], /--collector\.disk\.skip-fs-types.*nfs;rm/));
+  it('a timeout longer than a timer can hold', () => assertUsageError(['--collector.timeout=25d'], /--collector\.timeout.*at most 24d/));
+  it('a config file that never ends', () => assertUsageError(['--config.file=/dev/zero'], /\/dev\/zero: larger than 1 MiB/));
+  it('a bad config value where the command line sets the flag too', () =>
+    assertUsageError([`--config.file=${configFile('both.yml', 'collector.timeout: soon\n')}`, '--collector.timeout=3s'], /both\.yml: key "collector\.timeout".*soon/));
+  it('a regex in JavaScript syntax that RE2 (node_exporter) refuses', () => assertUsageError(['--collector.disk.mount-points-exclude=(?<=a)b'], /--collector\.disk\.mount-points-exclude.*RE2/));
   it('a config file that is a list', () => assertUsageError([`--config.file=${configFile('list.yml', '- a\n')}`], 'mapping'));
+});
+
+describe('exclude patterns mean what they mean to node_exporter (Go RE2 syntax)', () => {
+  const exclude = (re: string) => {
+    const r = parseArgs([`--collector.disk.mount-points-exclude=${re}`]);
+    assert.ok(r.kind === 'run');
+    return (s: string) => r.config.mountPointsExclude.test(s);
+  };
+  it('POSIX classes, \\z, \\Q..\\E and (?i)', () => {
+    const digits = exclude('^/data[[:digit:]]+\\z');
+    assert.deepEqual([digits('/data12'), digits('/data12\n'), digits('/data:')], [true, false, false]);
+    const quoted = exclude('^\\Q/a.b\\E$');
+    assert.deepEqual([quoted('/a.b'), quoted('/axb')], [true, false]);
+    assert.equal(exclude('(?i)^/DATA')('/data'), true);
+  });
 });
 
 describe('skip lists (what the BlueKing form sets)', () => {

@@ -102,6 +102,26 @@ for (const flavour of FLAVOURS) {
       assert.equal(value(samples, 'sys_disk_device_error', { mountpoint: mounts[0].path }), 1);
     });
 
+    for (const [mode, args] of [['on scrape', []], ['background', ['--collection.interval=30s']]] as const) {
+      it(`gives a scrape that joins a running collection its own deadline (${mode})`, async () => {
+        const exp = await start(['--collector.timeout=10s', ...args]);
+        try {
+          void exp.scrape().catch(() => undefined); // no header: its collection may take 10 s
+          await sleep(200);
+          const t0 = Date.now();
+          const r = await exp.scrape({ 'X-Prometheus-Scrape-Timeout-Seconds': '3' });
+          const took = Date.now() - t0;
+          assert.equal(r.status, 200);
+          assert.ok(took < 3000, `a scrape with a 3 s timeout answered after ${took} ms`);
+          const { samples } = parseExposition(r.body.toString());
+          assert.equal(value(samples, 'sys_disk_device_error', { mountpoint: mounts[0].path }), 1);
+          assert.equal(value(samples, 'sys_disk_device_error', { mountpoint: '/' }), 0);
+        } finally {
+          exp.proc.kill('SIGKILL');
+        }
+      });
+    }
+
     for (const signal of ['SIGTERM', 'SIGINT'] as const) {
       it(`stops on ${signal} within the 5 s grace plus 1 s while statfs calls stay hung, cleanly`, async () => {
         const exp = await start(['--collector.timeout=500ms']);

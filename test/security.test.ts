@@ -224,6 +224,51 @@ describe('reload', () => {
   });
 });
 
+describe('reload that would drop every credential', () => {
+  it('is refused and logged at warn: the endpoint keeps asking for a password', async () => {
+    const file = join(dir, 'drop.yml');
+    writeFileSync(file, `basic_auth_users:\n  ops: '${bcrypt.hashSync('pw', 4)}'\n`);
+    const exp = await startExporter([`--web.config.file=${file}`]);
+    const creds = `Basic ${Buffer.from('ops:pw').toString('base64')}`;
+    try {
+      assert.equal((await exp.scrape()).status, 401);
+      for (const [i, emptied] of ['basic_auth_users:\n', ''].entries()) {
+        writeFileSync(file, emptied);
+        for (let t = 0; t < 50 && (exp.stderr().match(/web config change refused/g) ?? []).length <= i; t++) await sleep(100);
+        assert.equal((exp.stderr().match(/level=warn msg="web config change refused; keeping the previous configuration".*basic_auth_users/g) ?? []).length, i + 1, exp.stderr());
+        assert.equal((await exp.scrape()).status, 401, `after writing ${JSON.stringify(emptied)}, still 401 without credentials`);
+        assert.equal((await exp.scrape({ Authorization: creds })).status, 200);
+      }
+    } finally {
+      assert.equal(await exp.stop(), 0);
+    }
+  });
+});
+
+describe('TLS handshakes', () => {
+  it('cuts a connection that never sends a ClientHello after 5 s, not 120 s', async () => {
+    const file = join(dir, 'hs.yml');
+    writeFileSync(file, 'tls_server_config:\n  cert_file: server.pem\n  key_file: server.key\n');
+    const exp = await startExporter([`--web.config.file=${file}`]);
+    try {
+      const port = Number(new URL(exp.base).port);
+      const t0 = Date.now();
+      const closedAfter = await new Promise<number>((resolve) => {
+        const sock = require('node:net').connect(port, '127.0.0.1') as import('node:net').Socket;
+        sock.on('close', () => resolve(Date.now() - t0));
+        sock.on('error', () => undefined);
+        setTimeout(() => {
+          sock.destroy();
+          resolve(Infinity);
+        }, 9000);
+      });
+      assert.ok(closedAfter >= 4000 && closedAfter < 7000, `closed after ${closedAfter} ms`);
+    } finally {
+      await exp.stop();
+    }
+  });
+});
+
 describe('invalid web config at start', () => {
   const cases: Array<[string, string, RegExp]> = [
     ['unknown.yml', 'tls_server_config:\n  cert_file: server.pem\n  key_file: server.key\n  bogus: 1\n', /unknown key "bogus"/],

@@ -32,6 +32,30 @@ export async function gzipBody(buf: Buffer): Promise<Buffer> {
   return (gzipAsync ??= promisify(zlib.gzip))(buf);
 }
 
+/** Go's path.Clean for a URL path, keeping a trailing slash: "//metrics" -> "/metrics". */
+export function cleanPath(p: string): string {
+  if (p === '' || p === '/') return '/';
+  const out: string[] = [];
+  for (const seg of p.split('/')) {
+    if (seg === '' || seg === '.') continue;
+    if (seg === '..') out.pop();
+    else out.push(seg);
+  }
+  const clean = `/${out.join('/')}`;
+  return p.endsWith('/') && clean !== '/' ? `${clean}/` : clean;
+}
+
+/** The `collect[]` values of a request URL, or undefined when there are none. */
+function collectFilter(url: string): string[] | undefined {
+  const q = url.indexOf('?');
+  if (q < 0 || !url.includes('collect')) return undefined;
+  const names = new URLSearchParams(url.slice(q + 1)).getAll('collect[]');
+  return names.length > 0 ? names : undefined;
+}
+
+/** A re-read web config that is valid but would need a restart: refused, logged at warn. */
+export class RefusedChange extends Error {}
+
 /** A port that cannot be bound: exit code 1 with the address named. */
 export class ListenError extends Error {}
 
@@ -71,9 +95,14 @@ export class ExporterServer {
    * change is refused (the caller keeps logging the previous configuration as active).
    */
   applyWebConfig(next: WebConfig): void {
+    // A file emptied by mistake (or basic_auth_users: left empty) would open the endpoint to
+    // everyone: taking every credential away needs a restart, like switching TLS.
+    if (this.auth.enabled && next.users.size === 0) {
+      throw new RefusedChange('the new file has no basic_auth_users: turning authentication off needs a restart');
+    }
     const prev = this.web?.tls;
     if (!!prev !== !!next.tls || (prev && next.tls && prev.clientAuth !== next.tls.clientAuth)) {
-      throw new Error('turning TLS on or off, or changing client_auth_type, needs a restart');
+      throw new RefusedChange('turning TLS on or off, or changing client_auth_type, needs a restart');
     }
     if (next.tls) for (const s of this.servers) (s as unknown as https.Server).setSecureContext(secureContextOptions(next.tls));
     this.web = next;
@@ -127,6 +156,9 @@ export class ExporterServer {
     const server = createServer(
       {
         ...httpOptions,
+        // A client that connects and never finishes its handshake is cut after 5 s, as the
+        // plain-HTTP header timeout does (Node's default is 120 s).
+        handshakeTimeout: 5_000,
         ...secureContextOptions(tls),
         requestCert: tls.clientAuth !== 'NoClientCert',
         rejectUnauthorized: tls.clientAuth === 'RequireAndVerifyClientCert',
@@ -178,7 +210,15 @@ export class ExporterServer {
           return this.plain(res, 401, 'Unauthorized\n');
         }
       }
-      const path = (req.url ?? '/').split('?', 1)[0];
+      const url = req.url ?? '/';
+      const q = url.indexOf('?');
+      const path = q < 0 ? url : url.slice(0, q);
+      // As Go's ServeMux (node_exporter): a path that is not clean is redirected to its clean form.
+      const clean = cleanPath(path);
+      if (clean !== path) {
+        res.setHeader('Location', clean + (q < 0 ? '' : url.slice(q)));
+        return this.plain(res, 301, 'Moved Permanently\n');
+      }
       const route =
         path === this.deps.config.telemetryPath ? this.metrics : path === '/' ? this.landing : path === '/-/healthy' ? this.healthy : undefined;
       if (!route) return this.plain(res, 404, 'Not Found\n');
@@ -212,13 +252,18 @@ export class ExporterServer {
     }
     this.inFlight++;
     try {
+      // collect[]=name (node_exporter's filter): only those collectors; one that is not enabled is a 400.
+      const only = collectFilter(req.url ?? '');
+      const unknown = only?.find((n) => !scraper.names.includes(n));
+      if (unknown !== undefined) return this.plain(res, 400, `Couldn't create filtered metrics handler: missing collector: ${unknown}\n`);
       const header = req.headers['x-prometheus-scrape-timeout-seconds'];
       const snap = await scraper.snapshot(scrapeBudget(config.timeoutMs, Array.isArray(header) ? header[0] : header));
       const age = new SampleSet();
       age.add(SNAPSHOT_AGE, Math.max(0, (Date.now() - snap.completedAt) / 1000));
+      const results = only ? snap.results.filter((r) => only.includes(r.name)) : snap.results;
       const sets: SampleSet[] = [];
-      for (const r of snap.results) if (r.samples) sets.push(r.samples);
-      sets.push(snap.health, age, buildInfo);
+      for (const r of results) if (r.samples) sets.push(r.samples);
+      sets.push(only ? scraper.health(results) : snap.health, age, buildInfo);
       if (processMetrics) sets.push(await processMetrics.collect());
       const format = negotiateFormat(req.headers.accept);
       let body = renderBody(sets, format);

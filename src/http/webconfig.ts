@@ -1,6 +1,6 @@
 // --web.config.file: the exporter-toolkit format (TLS, basic auth, extra headers), so that files
 // written for node_exporter and windows_exporter work unchanged.
-import { readFileSync } from 'node:fs';
+import { readBounded } from '../read_file';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import type { SecureVersion } from 'node:tls';
 
@@ -70,9 +70,10 @@ export function loadWebConfig(file: string): WebConfig {
 /** A file's bytes, or an error that says which file could not be read and why. */
 function read(path: string, what: string): Buffer {
   try {
-    return readFileSync(path);
+    return readBounded(path);
   } catch (err) {
-    throw new Error(`${what}cannot read it (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+    const e = err as NodeJS.ErrnoException;
+    throw new Error(`${what}cannot read it (${e.code === 'EFBIG' ? e.message : (e.code ?? String(err))})`);
   }
 }
 

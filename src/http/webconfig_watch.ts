@@ -17,9 +17,14 @@ export function watchWebConfig(file: string, initial: WebConfig, apply: (c: WebC
     let next: WebConfig;
     try {
       next = loadWebConfig(file);
-      apply(next);
     } catch (err) {
       log.error('web config reload failed; keeping the previous configuration', { file, err: errorMessage(err) });
+      return;
+    }
+    try {
+      apply(next);
+    } catch (err) {
+      log.warn('web config change refused; keeping the previous configuration', { file, err: errorMessage(err) });
       return;
     }
     log.info('web config reloaded', { file, tls: next.tls ? 'on' : 'off', basic_auth_users: next.users.size });

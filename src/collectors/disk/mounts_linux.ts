@@ -100,9 +100,15 @@ export function readMountinfo(procfs: string): Buffer {
   }
 }
 
+/** A compiled exclude pattern: RegExp, or an RE2 matcher for a user's pattern. */
+export interface Pattern {
+  test(s: string): boolean;
+  readonly source: string;
+}
+
 export interface MountFilter {
-  readonly mountPointsExclude: RegExp;
-  readonly fsTypesExclude: RegExp;
+  readonly mountPointsExclude: Pattern;
+  readonly fsTypesExclude: Pattern;
   /** Mount points left out with everything below them ("/" style; Windows: "D:", "D:/data"). */
   readonly skipMountPoints?: readonly string[];
   /** Filesystem types left out (Windows: any case). */

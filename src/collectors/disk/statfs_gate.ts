@@ -76,10 +76,18 @@ export function statfsCapacity(poolSize: number): number {
   return Math.max(1, poolSize - reserve);
 }
 
-/** libuv's pool size as libuv reads it (1..1024, default 4). */
+/**
+ * libuv's pool size as libuv reads it (threadpool.c): unset, 4; else atoi() of the value into
+ * an unsigned int, 0 (also "abc" or "") becoming 1, and anything above 1024 (also a negative
+ * number, wrapped round) becoming 1024.
+ */
 export function poolSize(env: NodeJS.ProcessEnv = process.env): number {
-  const n = Number.parseInt(env.UV_THREADPOOL_SIZE ?? '', 10);
-  return Number.isFinite(n) && n > 0 ? Math.min(n, 1024) : 4;
+  const v = env.UV_THREADPOOL_SIZE;
+  if (v === undefined) return 4;
+  const m = /^[\t\n\v\f\r ]*([+-]?\d+)/.exec(v);
+  const n = m ? Number(m[1]) : 0;
+  if (n === 0) return 1;
+  return n < 0 || n > 1024 ? 1024 : n;
 }
 
 /** One statfs in flight for a mount: on a pool thread, or in a probe process. */

@@ -1,0 +1,29 @@
+import { closeSync, openSync, readSync } from 'node:fs';
+
+/** Config, web config and PEM files are a few KiB; anything past this is not one. */
+export const MAX_CONFIG_BYTES = 1024 * 1024;
+
+/**
+ * A configuration file's bytes, at most `max` of them: `--config.file=/dev/zero` or a huge
+ * file is refused with one line instead of being read until memory runs out. Reads in chunks
+ * up to one byte past the limit, so that devices and pipes (size 0 to stat) are bounded too.
+ * Throws with the errno code (ENOENT, EACCES...) or the limit in the message.
+ */
+export function readBounded(path: string, max = MAX_CONFIG_BYTES): Buffer {
+  const fd = openSync(path, 'r');
+  try {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(Math.min(64 * 1024, max + 1 - total));
+      const n = readSync(fd, chunk, 0, chunk.length, null);
+      if (n === 0) break;
+      chunks.push(chunk.subarray(0, n));
+      total += n;
+      if (total > max) throw Object.assign(new Error(`larger than ${max / 1024 / 1024} MiB, not a configuration file`), { code: 'EFBIG' });
+    }
+    return Buffer.concat(chunks, total);
+  } finally {
+    closeSync(fd);
+  }
+}

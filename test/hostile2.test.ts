@@ -1,0 +1,136 @@
+// Hostile input, round two, from source and against the shipped executable: a pattern that
+// freezes a backtracking engine, a closed stderr, SIGUSR1, an inspector asked for through
+// NODE_OPTIONS, odd UV_THREADPOOL_SIZE values, collect[] and unclean paths.
+import assert from 'node:assert/strict';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import * as net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { FLAVOURS, parseExposition, promtoolCheck, request, sleep, startExporter } from './helpers';
+
+const asRoot = process.getuid?.() === 0 ? undefined : 'needs root to mount tmpfs';
+
+/** Whether something accepts connections on 127.0.0.1:port. */
+function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.connect(port, '127.0.0.1');
+    s.on('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.on('error', () => resolve(false));
+  });
+}
+
+for (const flavour of FLAVOURS) {
+  describe(`hostile input, round two (${flavour.name})`, () => {
+    let dir: string;
+    before(() => {
+      dir = mkdtempSync(join(tmpdir(), 'sysexp-h2-'));
+    });
+    after(() => rmSync(dir, { recursive: true, force: true }));
+
+    it('matches a user\'s exclude pattern in linear time: ^<dir>/(a+)+$ against 34 a\'s and a "!"', { skip: asRoot }, async () => {
+      const evil = join(dir, `${'a'.repeat(34)}!`);
+      mkdirSync(evil);
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'sysexp-evil', evil]);
+      try {
+        const exp = await startExporter([`--collector.disk.mount-points-exclude=^${dir}/(a+)+$`], process.env, flavour.command());
+        try {
+          const t0 = Date.now();
+          const r = await request(`${exp.base}/metrics`, {}, 'GET', 5000);
+          assert.equal(r.status, 200);
+          assert.ok(Date.now() - t0 < 2000, `scrape took ${Date.now() - t0} ms`);
+          assert.equal((await request(`${exp.base}/-/healthy`, {}, 'GET', 2000)).status, 200);
+          const { samples } = parseExposition(r.body.toString());
+          assert.ok(samples.some((s) => s.name === 'sys_disk_size_bytes' && s.labels.mountpoint === evil), 'the path does not match, so it is reported');
+        } finally {
+          await exp.stop();
+        }
+      } finally {
+        spawnSync('umount', ['-l', evil]);
+      }
+    });
+
+    it('keeps running when nobody reads its stderr any more, and stops cleanly', async () => {
+      const [cmd, ...args] = flavour.command();
+      const proc = spawn(cmd, [...args, '--web.listen-address=127.0.0.1:0', '--log.level=debug'], { stdio: ['ignore', 'ignore', 'pipe'] });
+      const exited = new Promise<string>((r) => proc.on('exit', (code, sig) => r(sig ?? `exit ${code}`)));
+      let seen = '';
+      await new Promise<void>((resolve) => proc.stderr!.on('data', (c: Buffer) => ((seen += c.toString()), /sys-exporter started/.test(seen) && resolve())));
+      const addr = /addresses=(\S+)/.exec(seen)![1];
+      proc.stderr!.destroy(); // the reader goes away, as with `2>&1 | head -c 10`
+      await sleep(100);
+      for (let i = 0; i < 3; i++) assert.equal((await request(`http://${addr}/metrics`)).status, 200);
+      proc.kill('SIGTERM'); // logs "shutting down" and "stopped" into the closed pipe
+      assert.equal(await Promise.race([exited, sleep(8000).then(() => 'still running')]), 'exit 0');
+    });
+
+    it('does not open the V8 inspector on SIGUSR1', async () => {
+      const exp = await startExporter([], process.env, flavour.command());
+      try {
+        assert.equal(await listening(9229), false, 'port 9229 is free before');
+        exp.proc.kill('SIGUSR1');
+        await sleep(700);
+        assert.equal(await listening(9229), false, 'no inspector on 9229');
+        assert.doesNotMatch(exp.stderr(), /Debugger listening/);
+        assert.match(exp.stderr(), /SIGUSR1 ignored/);
+        assert.equal((await exp.scrape()).status, 200);
+      } finally {
+        assert.equal(await exp.stop(), 0);
+      }
+    });
+
+    it('reports the thread pool libuv really has for a UV_THREADPOOL_SIZE it reads as 1', async () => {
+      for (const v of ['abc', '0']) {
+        const exp = await startExporter([], { ...process.env, UV_THREADPOOL_SIZE: v }, flavour.command());
+        try {
+          assert.match(exp.stderr(), /msg="sys-exporter started".* uv_threadpool_size=1 /);
+          assert.match(exp.stderr(), /level=warn msg="few libuv threads/);
+          assert.equal((await exp.scrape()).status, 200);
+        } finally {
+          await exp.stop();
+        }
+      }
+    });
+
+    it('filters by collect[] as node_exporter does, answers 400 for an unknown collector, and redirects unclean paths', async () => {
+      const exp = await startExporter([], process.env, flavour.command());
+      try {
+        const disk = await exp.scrape({}, '/metrics?collect[]=disk');
+        assert.equal(disk.status, 200);
+        const text = disk.body.toString();
+        assert.equal(promtoolCheck(text).code, 0);
+        assert.match(text, /^sys_disk_size_bytes\{/m);
+        assert.doesNotMatch(text, /^sys_memory_/m);
+        assert.doesNotMatch(text, /collector="memory"/);
+        const bad = await exp.scrape({}, '/metrics?collect[]=disk&collect[]=cpu');
+        assert.equal(bad.status, 400);
+        assert.match(bad.body.toString(), /missing collector: cpu/);
+        const moved = await exp.scrape({}, '//metrics?x=1');
+        assert.equal(moved.status, 301);
+        assert.equal(moved.headers.location, '/metrics?x=1');
+      } finally {
+        await exp.stop();
+      }
+    });
+  });
+}
+
+describe('an inspector asked for through NODE_OPTIONS (exporter-linux)', () => {
+  it('is closed again at start', async () => {
+    const flavour = FLAVOURS.find((f) => f.name === 'exporter-linux')!;
+    const exp = await startExporter([], { ...process.env, NODE_OPTIONS: '--inspect=127.0.0.1:0' }, flavour.command());
+    try {
+      const m = /ws:\/\/127\.0\.0\.1:(\d+)\//.exec(exp.stderr());
+      assert.ok(m, `Node said where it opened the inspector:\n${exp.stderr()}`);
+      assert.match(exp.stderr(), /the V8 inspector that NODE_OPTIONS asked for is closed/);
+      assert.equal(await listening(Number(m[1])), false, 'nothing listens there any more');
+      assert.equal((await exp.scrape()).status, 200);
+    } finally {
+      await exp.stop();
+    }
+  });
+});
