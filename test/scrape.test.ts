@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { CollectContext, Collector } from '../src/collectors/collector';
-import { createDiskCollector } from '../src/collectors/disk';
+import { createDiskCollector, DiskCollector } from '../src/collectors/disk';
 import { Deadline, StatfsGate, statfsCapacity, type StatfsResult } from '../src/collectors/disk/statfs_gate';
 import { createLogger } from '../src/log';
 import { COLLECTOR_ERRORS, COLLECTOR_SUCCESS, DISK_SIZE, MEMORY_TOTAL } from '../src/metrics/catalog';
@@ -300,6 +300,22 @@ describe('statfs gate', () => {
       c.close();
       rmSync(procfs, { recursive: true, force: true });
     }
+  });
+
+  it('drops a mount unmounted while its statfs ran: that statfs measured the parent filesystem', async () => {
+    const m = (mountpoint: string) => ({ device: `dev${mountpoint}`, mountpoint, path: Buffer.from(mountpoint), fstype: 'ext4', readonly: false });
+    const before = [m('/'), m('/gone')];
+    const after = [m('/')];
+    let reads = 0;
+    const gate = new StatfsGate({ capacity: 4, hungAfterMs: 1000, statfs: () => Promise.resolve(OK) });
+    const c = new DiskCollector(() => (reads++ === 0 ? before : after), (x) => x.path!, gate, 'linux');
+    const out = new SampleSet();
+    await c.collect({ deadline: Date.now() + 1000, signal: new AbortController().signal }, out);
+    const points = (set: SampleSet) => (set.byFamily.get(DISK_SIZE) ?? []).map(([labels]) => /mountpoint="([^"]*)"/.exec(labels)![1]);
+    assert.deepEqual(points(out), ['/'], 'the table read after the statfs calls no longer has /gone');
+    const next = new SampleSet();
+    await c.collect({ deadline: Date.now() + 1000, signal: new AbortController().signal }, next);
+    assert.deepEqual(points(next), ['/']);
   });
 
   it('queues beyond capacity instead of failing healthy mounts', async () => {

@@ -224,6 +224,60 @@ describe('reload', () => {
   });
 });
 
+describe('basic auth under attack', () => {
+  const basic = (u: string, p: string) => ({ Authorization: `Basic ${Buffer.from(`${u}:${p}`).toString('base64')}` });
+
+  it('takes as long to refuse a name no user has as a wrong password for the costliest user', async () => {
+    writeFileSync(join(dir, 'cost.yml'), `basic_auth_users:\n  cheap: '${bcrypt.hashSync('a', 4)}'\n  dear: '${bcrypt.hashSync('b', 12)}'\n`);
+    const exp = await startExporter([`--web.config.file=${join(dir, 'cost.yml')}`, '--no-collector.disk']);
+    const time = async (h: Record<string, string>): Promise<number> => {
+      const t0 = performance.now();
+      assert.equal((await exp.scrape(h, '/-/healthy')).status, 401);
+      return performance.now() - t0;
+    };
+    const median = (xs: number[]) => xs.sort((a, b) => a - b)[1];
+    try {
+      const wrong: number[] = [];
+      const unknown: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        wrong.push(await time(basic('dear', `x${i}`)));
+        unknown.push(await time(basic(`nobody${i}`, 'x')));
+      }
+      const ratio = median(unknown) / median(wrong);
+      assert.ok(ratio > 0.6 && ratio < 1.6, `unknown name ${median(unknown).toFixed(0)} ms vs wrong password for the cost-12 user ${median(wrong).toFixed(0)} ms`);
+    } finally {
+      await exp.stop();
+    }
+  });
+
+  it('lets real users in during a flood of 1,500 wrong passwords at 150 at a time', async () => {
+    const users = Array.from({ length: 9 }, (_, i) => [`user${i}`, `pw${i}`]);
+    writeFileSync(join(dir, 'flood.yml'), `basic_auth_users:\n${users.map(([u, p]) => `  ${u}: '${bcrypt.hashSync(p, 8)}'\n`).join('')}  ops: '${bcrypt.hashSync('real', 8)}'\n`);
+    const exp = await startExporter([`--web.config.file=${join(dir, 'flood.yml')}`, '--no-collector.disk']);
+    try {
+      let sent = 0;
+      const flooder = async (): Promise<void> => {
+        while (sent < 1500) {
+          const n = sent++;
+          // Half against a configured user, half against names nobody has.
+          await exp.scrape(basic(n % 2 ? 'ops' : `guess${n}`, `wrong${n}`), '/-/healthy').catch(() => undefined);
+        }
+      };
+      const flood = Promise.all(Array.from({ length: 150 }, flooder));
+      await sleep(300);
+      const statuses: number[] = [];
+      for (const [u, p] of users) {
+        statuses.push((await exp.scrape(basic(u, p), '/-/healthy')).status); // each one's first login: not cached
+        await sleep(100);
+      }
+      await flood;
+      assert.deepEqual(statuses, users.map(() => 200), `real logins during the flood: ${statuses.join(' ')}`);
+    } finally {
+      await exp.stop();
+    }
+  });
+});
+
 describe('reload that would drop every credential', () => {
   it('is refused and logged at warn: the endpoint keeps asking for a password', async () => {
     const file = join(dir, 'drop.yml');

@@ -6,37 +6,75 @@ import { assetText } from '../sea_assets';
 // asset "bcrypt-worker"; from source the compiled worker file next to this one is used.
 declare const __SEA__: boolean | undefined;
 
-/** A cost-10 hash of a random password: unknown users are checked against it, so that a
- * request for a user that does not exist costs as much time as one with a wrong password. */
+/** A cost-10 hash of a random password: with no users configured yet, unknown users are checked against it. */
 const DUMMY_HASH = '$2b$10$7EqJtq98hPqEX7fNZaFWoOa5YoIpt9yPt7B3Ecrsgq9xZ6cLmkpvq';
 
 const CACHE_TTL_MS = 10 * 60_000;
 const CACHE_MAX = 1000;
-/** Verifications waiting for the worker; beyond this a request is refused, not queued. */
-const MAX_PENDING = 64;
 
-/** bcrypt comparisons on a worker thread, one at a time, never on the event loop. */
+/**
+ * Who waits for the bcrypt worker, most deserving first: users who logged in before (0),
+ * configured users (1), names no user has (2). A flood of wrong passwords cannot keep a real
+ * user out: it fills its own buckets and class, and configured users are served first.
+ */
+export type Priority = 0 | 1 | 2;
+/** Waiting checks per class; past it, 503. Unknown names get the smallest share. */
+const CLASS_MAX: readonly number[] = [64, 64, 32];
+/** Waiting checks per bucket (one user name from one client address). */
+const BUCKET_MAX = 8;
+
+interface Job {
+  readonly password: string;
+  readonly hash: string;
+  readonly resolve: (ok: boolean) => void;
+}
+
+/**
+ * bcrypt comparisons on a worker thread, one at a time, never on the event loop, taken from
+ * the waiting checks by priority and round-robin across buckets.
+ */
 export class BcryptVerifier {
   private worker: Worker | undefined;
   private nextId = 0;
   private readonly pending = new Map<number, (ok: boolean) => void>();
+  /** Per class: bucket -> its waiting checks; Map order is the round-robin order. */
+  private readonly classes: Array<Map<string, Job[]>> = [new Map(), new Map(), new Map()];
+  private readonly waiting = [0, 0, 0];
 
-  get busy(): boolean {
-    return this.pending.size >= MAX_PENDING;
-  }
-
-  compare(password: string, hash: string): Promise<boolean> {
-    const w = this.start();
-    const id = this.nextId++;
+  /** Resolves to the result, or 'busy' when the class or the bucket is full. */
+  compare(password: string, hash: string, priority: Priority = 1, bucket = ''): Promise<boolean | 'busy'> {
+    const buckets = this.classes[priority];
+    const queue = buckets.get(bucket) ?? [];
+    if (this.waiting[priority] >= CLASS_MAX[priority] || queue.length >= BUCKET_MAX) return Promise.resolve('busy');
     return new Promise((resolve) => {
-      this.pending.set(id, resolve);
-      w.postMessage({ id, password, hash });
+      queue.push({ password, hash, resolve });
+      buckets.set(bucket, queue);
+      this.waiting[priority]++;
+      this.pump();
     });
   }
 
   close(): void {
     void this.worker?.terminate();
     this.worker = undefined;
+  }
+
+  /** Hands the worker the next check when it is idle. */
+  private pump(): void {
+    if (this.pending.size > 0) return;
+    for (const [priority, buckets] of this.classes.entries()) {
+      const first = buckets.entries().next();
+      if (first.done) continue;
+      const [bucket, queue] = first.value;
+      const job = queue.shift()!;
+      buckets.delete(bucket);
+      if (queue.length > 0) buckets.set(bucket, queue); // to the back of the round
+      this.waiting[priority]--;
+      const id = this.nextId++;
+      this.pending.set(id, job.resolve);
+      this.start().postMessage({ id, password: job.password, hash: job.hash });
+      return;
+    }
   }
 
   private start(): Worker {
@@ -49,6 +87,7 @@ export class BcryptVerifier {
     w.on('message', (m: { id: number; ok: boolean }) => {
       this.pending.get(m.id)?.(m.ok);
       this.pending.delete(m.id);
+      this.pump();
     });
     w.on('error', () => this.failAll());
     w.on('exit', () => {
@@ -62,25 +101,40 @@ export class BcryptVerifier {
   private failAll(): void {
     for (const resolve of this.pending.values()) resolve(false);
     this.pending.clear();
+    this.pump();
   }
 }
+
+/** The cost of a bcrypt hash ($2b$12$... is 12). */
+const cost = (hash: string): number => Number(hash.slice(4, 6));
 
 export type AuthResult = 'ok' | 'denied' | 'busy';
 
 /** HTTP basic auth against bcrypt hashes, with verified credentials cached. */
 export class BasicAuth {
   private readonly cache = new Map<string, number>(); // credential digest -> expiry
+  /** Users who logged in since this configuration was loaded: served first. */
+  private readonly known = new Set<string>();
+  /**
+   * What a name no user has is checked against: the costliest configured hash, so that such a
+   * name takes as long as a wrong password for any user (a cost-12 user took 343 ms to refuse,
+   * an unknown name 86 ms, which told the names apart). The result is never used.
+   */
+  private readonly dummy: string;
 
   constructor(
     private readonly users: ReadonlyMap<string, string>,
     private readonly verifier: BcryptVerifier,
-  ) {}
+  ) {
+    this.dummy = [...users.values()].reduce((a, h) => (cost(h) > cost(a) ? h : a), DUMMY_HASH);
+  }
 
   get enabled(): boolean {
     return this.users.size > 0;
   }
 
-  async check(authorization: string | undefined): Promise<AuthResult> {
+  /** `client`: the remote address, so that one client's flood fills only its own buckets. */
+  async check(authorization: string | undefined, client = ''): Promise<AuthResult> {
     if (!this.enabled) return 'ok';
     const m = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(authorization ?? '');
     const decoded = m ? Buffer.from(m[1], 'base64').toString('utf8') : '';
@@ -92,10 +146,12 @@ export class BasicAuth {
     const digest = createHash('sha256').update(`${user}\0${password}\0${hash ?? ''}`).digest('hex');
     const expiry = this.cache.get(digest);
     if (hash && expiry !== undefined && expiry > Date.now()) return 'ok';
-    if (this.verifier.busy) return 'busy';
     // Unknown or missing users pay for a comparison too, so timing does not tell them apart.
-    const ok = await this.verifier.compare(password, hash ?? DUMMY_HASH);
+    const priority: Priority = !hash ? 2 : this.known.has(user) ? 0 : 1;
+    const ok = await this.verifier.compare(password, hash ?? this.dummy, priority, `${user}\0${client}`);
+    if (ok === 'busy') return 'busy';
     if (!ok || !hash) return 'denied';
+    if (this.known.size < CACHE_MAX) this.known.add(user);
     if (this.cache.size >= CACHE_MAX) this.cache.delete(this.cache.keys().next().value!);
     this.cache.set(digest, Date.now() + CACHE_TTL_MS);
     return 'ok';

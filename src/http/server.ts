@@ -203,7 +203,7 @@ export class ExporterServer {
         return this.plain(res, 413, 'Request bodies are not accepted\n', true);
       }
       if (this.auth.enabled) {
-        const verdict = await this.auth.check(req.headers.authorization);
+        const verdict = await this.auth.check(req.headers.authorization, req.socket.remoteAddress);
         if (verdict === 'busy') return this.plain(res, 503, 'Too many authentication attempts in flight, try again later\n');
         if (verdict === 'denied') {
           res.setHeader('WWW-Authenticate', 'Basic realm="sys-exporter", charset="UTF-8"');
@@ -214,7 +214,7 @@ export class ExporterServer {
       const q = url.indexOf('?');
       const path = q < 0 ? url : url.slice(0, q);
       // As Go's ServeMux (node_exporter): a path that is not clean is redirected to its clean form.
-      const clean = cleanPath(path);
+      const clean = path.startsWith('/') ? cleanPath(path) : path;
       if (clean !== path) {
         res.setHeader('Location', clean + (q < 0 ? '' : url.slice(q)));
         return this.plain(res, 301, 'Moved Permanently\n');

@@ -33,6 +33,9 @@ function whenChanged<I, O>(same: (a: I, b: I) => boolean, derive: (input: I) => 
 
 const identical = <T>(a: T, b: T): boolean => a === b;
 
+/** A mount's identity across two reads of the table: its exact path bytes and its device. */
+const mountKey = (m: MountEntry): string => `${m.path ? m.path.toString('latin1') : m.mountpoint}\0${m.device}`;
+
 /** A mount to query, with its label set rendered once for as long as the mount table holds. */
 interface Target {
   readonly mount: MountEntry;
@@ -76,7 +79,8 @@ export class DiskCollector implements Collector {
   ) {}
 
   async collect(ctx: CollectContext, out: SampleSet): Promise<void> {
-    const targets = this.targetsFor(await this.source(ctx.signal));
+    const mounts = await this.source(ctx.signal);
+    const targets = this.targetsFor(mounts);
     const deadline = new Deadline(softDeadline(ctx.deadline));
     let outcomes: StatfsOutcome[];
     try {
@@ -84,9 +88,14 @@ export class DiskCollector implements Collector {
     } finally {
       deadline.cancel();
     }
+    // A mount unmounted after the table was read has been statfs'ed as its parent filesystem
+    // (the path is now a plain folder): a table that changed meanwhile drops mounts that went.
+    const after = await this.source(ctx.signal);
+    const still = after === mounts ? undefined : new Set(after.map(mountKey));
     const inodes = emittedOn(DISK_FILES, this.platform);
     for (let i = 0; i < targets.length; i++) {
       const { mount, labels } = targets[i];
+      if (still && !still.has(mountKey(mount))) continue;
       const o = outcomes[i];
       out.addRendered(DISK_READONLY, labels, mount.readonly ? 1 : 0);
       if (!('ok' in o)) {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 
 export interface MountEntry {
   readonly device: string;
-  /** For labels: the mount point as UTF-8 (bytes that are not UTF-8 become U+FFFD). */
+  /** For labels: the mount point as UTF-8 (bytes that are not UTF-8 become \xNN, see labelText). */
   readonly mountpoint: string;
   /** For statfs: the mount point's exact bytes, which need not be UTF-8. */
   readonly path?: Buffer;
@@ -27,6 +27,33 @@ export function decodeOctalBytes(field: string): Buffer {
     }
   }
   return Buffer.from(bytes);
+}
+
+/** The length of the UTF-8 sequence a lead byte starts, or 0 for a byte no sequence starts with. */
+const sequenceLength = (lead: number): number => (lead < 0x80 ? 1 : lead < 0xc2 ? 0 : lead < 0xe0 ? 2 : lead < 0xf0 ? 3 : lead < 0xf5 ? 4 : 0);
+
+/**
+ * Label text for bytes that should be UTF-8: each byte that is not part of valid UTF-8 becomes
+ * \xNN. Replacing them all with U+FFFD (node_exporter's strings.ToValidUTF8) merges two mount
+ * points that differ only there into one series.
+ */
+export function labelText(b: Buffer): string {
+  const s = b.toString('utf8');
+  if (!s.includes('\ufffd')) return s;
+  let out = '';
+  for (let i = 0; i < b.length; ) {
+    const n = sequenceLength(b[i]);
+    const seq = n > 0 && i + n <= b.length ? b.subarray(i, i + n) : undefined;
+    const t = seq?.toString('utf8');
+    if (seq && t !== undefined && Buffer.from(t, 'utf8').equals(seq)) {
+      out += t;
+      i += n;
+    } else {
+      out += `\\x${b[i].toString(16).padStart(2, '0')}`;
+      i++;
+    }
+  }
+  return out;
 }
 
 /** decodeOctalBytes for UTF-8 text. */
@@ -61,7 +88,7 @@ export function rootfsPrefix(rootfs: string): Buffer {
 export function parseMountinfo(content: string | Buffer, root: Buffer = Buffer.alloc(0)): MountEntry[] {
   // Work on bytes (as latin1 characters): mount points need not be UTF-8.
   const text = typeof content === 'string' ? Buffer.from(content, 'utf8').toString('latin1') : content.toString('latin1');
-  const utf8 = (field: string): string => decodeOctalBytes(field).toString('utf8');
+  const utf8 = (field: string): string => labelText(decodeOctalBytes(field));
   const byMountpoint = new Map<string, MountEntry>();
   for (const line of text.split('\n')) {
     if (!line) continue;
@@ -69,7 +96,7 @@ export function parseMountinfo(content: string | Buffer, root: Buffer = Buffer.a
     const sep = f.indexOf('-', 6);
     if (f.length < 10 || sep < 0 || f.length < sep + 3) continue; // malformed line: skip it
     const path = stripRootfs(decodeOctalBytes(f[4]), root);
-    const mountpoint = path.toString('utf8');
+    const mountpoint = labelText(path);
     const options = f[5].split(',');
     const superOptions = (f[sep + 3] ?? '').split(',');
     const entry: MountEntry = {
