@@ -300,6 +300,29 @@ describe('reload that would drop every credential', () => {
 });
 
 describe('TLS handshakes', () => {
+  it('answers plain HTTP sent to the TLS port with 400, as Go\'s server does, and still serves HTTPS', async () => {
+    const file = join(dir, 'plain.yml');
+    writeFileSync(file, 'tls_server_config:\n  cert_file: server.pem\n  key_file: server.key\n');
+    const exp = await startExporter([`--web.config.file=${file}`]);
+    try {
+      const port = Number(new URL(exp.base).port);
+      const reply = await new Promise<string>((resolve) => {
+        const sock = require('node:net').connect(port, '127.0.0.1') as import('node:net').Socket;
+        let got = '';
+        sock.on('connect', () => sock.write('GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n'));
+        sock.on('data', (c: Buffer) => (got += c.toString()));
+        sock.on('close', () => resolve(got));
+        sock.on('error', () => resolve(got));
+        setTimeout(() => sock.destroy(), 8000);
+      });
+      assert.match(reply, /^HTTP\/1\.0 400 Bad Request\r\n/);
+      assert.match(reply, /Client sent an HTTP request to an HTTPS server/);
+      assert.equal((await httpsGet(exp.base.replace('http:', 'https:'))).status, 200);
+    } finally {
+      await exp.stop();
+    }
+  });
+
   it('cuts a connection that never sends a ClientHello after 5 s, not 120 s', async () => {
     const file = join(dir, 'hs.yml');
     writeFileSync(file, 'tls_server_config:\n  cert_file: server.pem\n  key_file: server.key\n');

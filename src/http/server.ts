@@ -32,6 +32,35 @@ export async function gzipBody(buf: Buffer): Promise<Buffer> {
   return (gzipAsync ??= promisify(zlib.gzip))(buf);
 }
 
+const HANDSHAKE_TIMEOUT_MS = 5_000;
+const PLAIN_HTTP_ON_TLS = 'HTTP/1.0 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\nClient sent an HTTP request to an HTTPS server.\n';
+
+/**
+ * Plain HTTP sent to the TLS port gets a 400 that says so, as Go's server (node_exporter)
+ * answers, instead of a connection dropped after a failed handshake. The first bytes are looked
+ * at before the TLS layer takes the socket: a TLS record starts with 0x16 (handshake); anything
+ * else is answered and closed. The bytes read are handed back to the socket, and Node's TLS
+ * layer takes over bytes a socket already holds.
+ */
+function answerPlainHttp(server: https.Server): void {
+  const tlsListeners = server.listeners('connection') as Array<(socket: import('node:net').Socket) => void>;
+  server.removeAllListeners('connection');
+  server.on('connection', (socket: import('node:net').Socket) => {
+    socket.setTimeout(HANDSHAKE_TIMEOUT_MS, () => socket.destroy());
+    socket.once('data', (first: Buffer) => {
+      socket.pause();
+      socket.setTimeout(0);
+      if (first[0] !== 0x16) {
+        socket.end(PLAIN_HTTP_ON_TLS);
+        return;
+      }
+      socket.unshift(first);
+      for (const l of tlsListeners) l.call(server, socket);
+    });
+    socket.on('error', () => socket.destroy());
+  });
+}
+
 /** Go's path.Clean for a URL path, keeping a trailing slash: "//metrics" -> "/metrics". */
 export function cleanPath(p: string): string {
   if (p === '' || p === '/') return '/';
@@ -158,7 +187,7 @@ export class ExporterServer {
         ...httpOptions,
         // A client that connects and never finishes its handshake is cut after 5 s, as the
         // plain-HTTP header timeout does (Node's default is 120 s).
-        handshakeTimeout: 5_000,
+        handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
         ...secureContextOptions(tls),
         requestCert: tls.clientAuth !== 'NoClientCert',
         rejectUnauthorized: tls.clientAuth === 'RequireAndVerifyClientCert',
@@ -172,6 +201,7 @@ export class ExporterServer {
       if ((tls.clientAuth === 'RequireAnyClientCert' && !given) || (verify && given && !socket.authorized)) socket.destroy();
     });
     server.on('tlsClientError', (err) => this.deps.log.debug('TLS handshake failed', { err: errorMessage(err) }));
+    answerPlainHttp(server);
     return server as unknown as http.Server;
   }
 
