@@ -1,14 +1,14 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { decodeOctalBytes } from '../../src/collectors/disk/mounts_linux';
+import { decodeOctalBytes, labelText } from '../../src/collectors/disk/mounts_linux';
 
 const PYTHON = '/usr/bin/python3'; // Debian's, where python3-fusepy lives
 const SCRIPT = join(__dirname, '..', '..', '..', 'test', 'fuse', 'deadfs.py');
 const CONNECTIONS = '/sys/fs/fuse/connections';
 
 export interface DeadMount {
-  /** A string for UTF-8 paths; bytes for one that is not UTF-8. */
+  /** The mount point as the exporter labels it (bytes that are not UTF-8 as \xNN). */
   readonly path: string;
   readonly bytes: Buffer;
   /** fusectl connection id: the minor device number of the mount. */
@@ -37,7 +37,7 @@ function mountLine(path: Buffer): string | undefined {
  */
 export async function mountDead(at: string | Buffer, revive?: string, o: { single?: boolean } = {}): Promise<DeadMount> {
   const bytes = Buffer.from(at);
-  const path = bytes.toString('utf8');
+  const path = labelText(bytes);
   const args = [SCRIPT, ...(o.single ? ['--single'] : []), `hex:${bytes.toString('hex')}`, ...(revive ? [revive] : [])];
   const proc = spawn(PYTHON, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
