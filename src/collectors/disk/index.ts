@@ -5,7 +5,7 @@ import {
   DISK_READONLY, DISK_SIZE, DISK_USED, DISK_USED_RATIO, emittedOn,
 } from '../../metrics/catalog';
 import { renderLabels, type SampleSet } from '../../metrics/samples';
-import { filterMounts, parseMountinfo, readMountinfo, rootfsPrefix, type MountEntry, type MountFilter } from './mounts_linux';
+import { filterMounts, MountinfoReader, parseMountinfo, rootfsPrefix, type MountEntry, type MountFilter } from './mounts_linux';
 import { Deadline, gateKey, StatfsGate, type StatfsOutcome } from './statfs_gate';
 import { BackgroundValue } from '../background';
 import { sysinfoDiscovery, type VolumeDiscovery } from './volumes_windows';
@@ -139,10 +139,11 @@ export class DiskCollector implements Collector {
 /** FUSE filesystems: "fuse", "fuseblk" (ntfs-3g) and "fuse.<daemon>" (sshfs, rclone, s3fs...). */
 export const isFuse = (fstype: string): boolean => fstype === 'fuse' || fstype === 'fuseblk' || fstype.startsWith('fuse.');
 
-/** Linux mount source: re-parses mountinfo only when its text changed. */
+/** Linux mount source: re-parses mountinfo only when its text changed (the reader then returns another Buffer). */
 export function linuxMounts(procfs: string, root: Buffer, filter: MountFilter): MountSource {
-  const mounts = whenChanged((a: Buffer, b: Buffer) => a.equals(b), (text: Buffer) => filterMounts(parseMountinfo(text, root), filter));
-  return () => mounts(readMountinfo(procfs));
+  const reader = new MountinfoReader(procfs);
+  const mounts = whenChanged(identical, (text: Buffer) => filterMounts(parseMountinfo(text, root), filter));
+  return () => mounts(reader.read());
 }
 
 export function createDiskCollector(o: DiskOptions): DiskCollector {

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface MountEntry {
@@ -116,14 +116,62 @@ export function parseMountinfo(content: string | Buffer, root: Buffer = Buffer.a
 
 /**
  * Reads the mount table of PID 1 (the host's view when the exporter runs in a container with the
- * host's /proc), falling back to our own. Synchronous on purpose: procfs answers from kernel
- * memory without blocking, and this keeps mount discovery off libuv's pool.
+ * host's /proc), falling back to our own where /proc/1 is hidden. Synchronous on purpose: procfs
+ * answers from kernel memory without blocking, and this keeps mount discovery off libuv's pool.
+ *
+ * The table is read twice per scrape (before and after the statfs calls, see DiskCollector), so
+ * the file stays open and is read with pread from offset 0 (procfs regenerates it on every read
+ * from the start) into a buffer that is reused: no open, fstat, close or allocation per read.
+ * `read` returns the same Buffer object for as long as the table's bytes do not change.
  */
-export function readMountinfo(procfs: string): Buffer {
-  try {
-    return readFileSync(join(procfs, '1', 'mountinfo'));
-  } catch {
-    return readFileSync(join(procfs, 'self', 'mountinfo'));
+export class MountinfoReader {
+  private fd: number | undefined;
+  private scratch = Buffer.allocUnsafe(16 * 1024);
+  private last: Buffer = Buffer.alloc(0);
+
+  constructor(private readonly procfs: string) {}
+
+  read(): Buffer {
+    let n: number;
+    try {
+      n = this.readAll(this.open());
+    } catch {
+      this.close(); // the file went (procfs remounted): open it again, once
+      n = this.readAll(this.open());
+    }
+    if (n === this.last.length && this.scratch.compare(this.last, 0, n, 0, n) === 0) return this.last;
+    this.last = Buffer.from(this.scratch.subarray(0, n));
+    return this.last;
+  }
+
+  close(): void {
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+  }
+
+  private open(): number {
+    if (this.fd !== undefined) return this.fd;
+    try {
+      this.fd = openSync(join(this.procfs, '1', 'mountinfo'), 'r');
+    } catch {
+      this.fd = openSync(join(this.procfs, 'self', 'mountinfo'), 'r');
+    }
+    return this.fd;
+  }
+
+  /** The whole file into `scratch` (grown as needed); its length. */
+  private readAll(fd: number): number {
+    let n = 0;
+    for (;;) {
+      if (n === this.scratch.length) {
+        const bigger = Buffer.allocUnsafe(this.scratch.length * 2);
+        this.scratch.copy(bigger, 0, 0, n);
+        this.scratch = bigger;
+      }
+      const got = readSync(fd, this.scratch, n, this.scratch.length - n, n);
+      if (got === 0) return n;
+      n += got;
+    }
   }
 }
 
