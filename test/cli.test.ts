@@ -4,7 +4,9 @@ import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { parseArgs } from '../src/cli';
+import { FLAGS, parseArgs } from '../src/cli';
+import { LANGS } from '../src/metrics/catalog';
+import { configJson, configSchema51 } from '../scripts/descriptors';
 import { filterMounts } from '../src/collectors/disk/mounts_linux';
 import { parseExposition, request, runExporter, startExporter, value } from './helpers';
 
@@ -75,6 +77,16 @@ describe('exclude patterns mean what they mean to node_exporter (Go RE2 syntax)'
 });
 
 describe('skip lists (what the BlueKing form sets)', () => {
+  it('are described in the form within BlueKing\'s 50 characters, in both languages and both formats', () => {
+    assert.ok(FLAGS.filter((f) => f.form).length >= 4);
+    for (const lang of LANGS) {
+      for (const p of [...configJson(lang), ...configSchema51(lang)]) {
+        const d = String(p.description);
+        assert.ok(d.length > 0 && d.length <= 50, `${String(p.name)} (${lang}): "${d}" is ${d.length} characters`);
+      }
+    }
+  });
+
   it('parse comma-separated mount points with %XX escapes and filesystem types', () => {
     const r = parseArgs(['--collector.disk.skip-mount-points', '/mnt/backup/,/data%20x,,D:/mnt,E:', '--collector.disk.skip-fs-types=nfs, cifs']);
     assert.ok(r.kind === 'run');

@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { ARTIFACTS } from '../scripts/dist';
 import { readTar, readZip, type ArchiveEntry } from '../scripts/lib/archive-read';
 import { ROOT } from '../scripts/lib/steps';
-import { SUMS, TGZ, writeArchive, ZIPS, type Entry } from '../scripts/package';
+import { SUMS, TGZ, tgzEntries, writeArchive, zipEntries, ZIPS, type Entry } from '../scripts/package';
 import { validate } from '../scripts/validate-package';
 import { familiesFor } from '../src/metrics/catalog';
 import bcrypt from 'bcryptjs';
@@ -147,6 +147,20 @@ describe('validate-package', () => {
   it('passes an untouched small copy (so the broken copies below fail for their one change)', async () => {
     assert.deepEqual(validate(await brokenCopy(ZIPS.linux, join(work, 'same.zip'), 'zip', (e) => e)), []);
     assert.deepEqual(validate(await brokenCopy(TGZ, join(work, 'same.tgz'), 'tgz', (e) => e)), []);
+  });
+
+  it('passes the English build (npm run package -- --lang=en), which says nothing in Chinese', async () => {
+    const small = (e: Entry): Entry => (e.data.length > 1e6 ? { ...e, data: e.data.subarray(0, 4096) } : e);
+    const tgz = join(work, 'en.tgz');
+    await writeArchive(tgz, 'tgz', tgzEntries('en').map(small));
+    assert.deepEqual(validate(tgz), []);
+    for (const os of ['linux', 'windows'] as const) {
+      const zip = join(work, `en-${os}.zip`);
+      await writeArchive(zip, 'zip', zipEntries(os, 'en').map(small));
+      assert.deepEqual(validate(zip), []);
+    }
+    const config = readTar(readFileSync(tgz)).find((e) => e.name.endsWith('info/config.json'))!.data.toString();
+    assert.doesNotMatch(config + tgzEntries('en').find((e) => e.name.endsWith('info/metrics.json'))!.data.toString(), /[\u4e00-\u9fff]/);
   });
 
   it('fails a zip without metrics.json', async () => {
