@@ -2,7 +2,8 @@
 # Makes sure the system tools the tests run against are present: promtool and prometheus
 # (Debian: prometheus), FUSE (fuse3) and Debian's python3-fusepy for the dead-mount fixture,
 # wine for the Windows executable, binutils' strip for the Linux build, and node_exporter, wrk
-# and rsvg-convert for the benchmark's quick run.
+# and rsvg-convert for the benchmark's quick run; ps (procps) for the reproduction of BlueKing's
+# stop.sh.
 # Installs what is missing when it can (root with apt-get); otherwise names what to install.
 set -euo pipefail
 
@@ -15,6 +16,7 @@ command -v strip >/dev/null 2>&1 || missing+=(binutils)
 [ -x /usr/bin/prometheus-node-exporter ] || missing+=(prometheus-node-exporter)
 command -v wrk >/dev/null 2>&1 || missing+=(wrk)
 command -v rsvg-convert >/dev/null 2>&1 || missing+=(librsvg2-bin)
+command -v ps >/dev/null 2>&1 || missing+=(procps)
 
 [ ${#missing[@]} -eq 0 ] && exit 0
 
