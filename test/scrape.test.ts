@@ -267,7 +267,8 @@ describe('statfs gate', () => {
 
   it('forgets unmounted paths, but not one whose call is still out', async () => {
     let release!: (r: StatfsResult) => void;
-    const gate = new StatfsGate({ capacity: 4, hungAfterMs: 20, statfs: (p) => (p === '/hung' ? new Promise<StatfsResult>((r) => (release = r)) : Promise.resolve(OK)) });
+    // Hung after 5 ms, well inside the 20 ms the callers wait: the call counts as hung by then.
+    const gate = new StatfsGate({ capacity: 4, hungAfterMs: 5, statfs: (p) => (p === '/hung' ? new Promise<StatfsResult>((r) => (release = r)) : Promise.resolve(OK)) });
     const d = new Deadline(Date.now() + 20);
     await Promise.all(['/a', '/b', '/hung'].map((p) => gate.query(p, d)));
     assert.equal(gate.tracked, 3);
