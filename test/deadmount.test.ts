@@ -266,3 +266,56 @@ describe('any number of dead mounts (exporter-linux)', { skip }, () => {
     assert.equal(how, 0);
   });
 });
+
+describe('the thread pool full of killable hung calls (exporter-linux)', { skip }, () => {
+  // As on a host with dead NFS servers: statfs waits killably on pool threads. FUSE requests
+  // queued behind a single-threaded daemon that is already stuck wait killably too, and a FUSE
+  // mount at a path that is not UTF-8 cannot be handed to a probe, so these go to the pool.
+  const flavour = FLAVOURS.find((f) => f.name === 'exporter-linux')!;
+  let dir: string;
+  const dead: DeadMount[] = [];
+  const blockers: import('node:child_process').ChildProcess[] = [];
+  const healthy: Healthy[] = [];
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'sysexp-pool-'));
+    for (let i = 0; i < 40; i++) {
+      const at = Buffer.concat([Buffer.from(join(dir, `q${i}-`)), Buffer.from([0xff])]);
+      mkdirSync(at);
+      dead.push(await mountDead(at, undefined, { single: true }));
+    }
+    for (const m of dead) blockers.push(hangIn(m));
+    for (let i = 0; i < 3; i++) {
+      const p = join(dir, `ok-${i}`);
+      mkdirSync(p);
+      execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${(i + 1) * 4}m`, 'sysexp-ok', p]);
+      healthy.push({ path: p, size: statf(p).size });
+    }
+    await sleep(500);
+  });
+
+  after(() => {
+    for (const m of dead) releaseDead(m);
+    for (const b of blockers) b.kill('SIGKILL');
+    for (const h of healthy) spawnSync('umount', ['-l', h.path]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('keeps the healthy mounts on the reserved threads, every scrape within its deadline, and stops', async () => {
+    const exp = await startExporter(['--collector.timeout=1s'], process.env, flavour.command());
+    await exp.scrape();
+    for (let round = 0; round < 3; round++) {
+      const t0 = Date.now();
+      const { samples } = parseExposition((await exp.scrape()).body.toString());
+      assert.ok(Date.now() - t0 < 1200, `scrape ${round}: ${Date.now() - t0} ms`);
+      for (const h of [{ path: '/', size: statf('/').size }, ...healthy]) {
+        assert.equal(value(samples, 'sys_disk_size_bytes', { mountpoint: h.path }), h.size, `scrape ${round}: ${h.path}`);
+      }
+      for (const m of dead) assert.equal(value(samples, 'sys_disk_device_error', { mountpoint: m.path }), 1, m.path);
+      assert.equal(value(samples, 'sys_disk_hung_statfs_calls'), 21, 'unknown mounts hold at most 28 - 7 threads');
+    }
+    exp.proc.kill('SIGTERM');
+    const how = await ended(exp, 6000);
+    assert.ok(how === 'exit 0' || how === 'SIGTERM', `after SIGTERM with 21 pool threads hung: ${how}`);
+  });
+});
