@@ -138,11 +138,11 @@ export function releaseMd(lang: Lang): string {
     : `sys-exporter ${VERSION}: memory, disk and scrape health for Linux and Windows hosts.\n`;
 }
 
-const OS_NAMES: Record<Lang, Record<Os, string>> = { zh: { linux: 'Linux', windows: 'Windows' }, en: { linux: 'Linux', windows: 'Windows' } };
+const OS_NAME: Record<Os, string> = { linux: 'Linux', windows: 'Windows' };
 
 function metricLines(lang: Lang): string[] {
   return CATALOG.map((d) => {
-    const where = d.platforms ? ` (${(Object.keys(PLATFORM) as Os[]).filter((o) => d.platforms!.includes(PLATFORM[o])).map((o) => OS_NAMES[lang][o]).join(', ')}${lang === 'zh' ? ' 专有' : ' only'})` : '';
+    const where = d.platforms ? ` (${(Object.keys(PLATFORM) as Os[]).filter((o) => d.platforms!.includes(PLATFORM[o])).map((o) => OS_NAME[o]).join(', ')}${lang === 'zh' ? ' 专有' : ' only'})` : '';
     return `- \`${d.name}\`${where}: ${d.text[lang].help}`;
   });
 }

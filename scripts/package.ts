@@ -80,21 +80,21 @@ export function zipEntries(os: Os, lang: Lang): Entry[] {
 
 /** The bk-monitor tgz: per OS folder, the binary before everything else (the importer takes the first match). */
 export function tgzEntries(lang: Lang): Entry[] {
+  // The importer keeps one copy of each info/ file for the whole plugin: one set, in both folders.
+  const shared = [
+    file('VERSION', `${bkVersion()}\n`),
+    file('info/meta.yaml', metaYaml(lang)),
+    file('info/config.json', json(configJson(lang))),
+    file('info/metrics.json', json(metricsJson('bkmonitor', lang))),
+    file('info/description.md', descriptionMd(lang)),
+    file('info/logo.png', packagingFile('logo.png')),
+    file('info/release.md', releaseMd(lang)),
+  ].sort((a, b) => a.name.localeCompare(b.name));
   const out: Entry[] = [];
   for (const os of ['linux', 'windows'] as const) {
     const dir = `external_plugins_${os}_x86_64/${PLUGIN_ID}`;
     out.push(file(`${dir}/${PLUGIN_ID}${os === 'windows' ? '.exe' : ''}`, readFileSync(ARTIFACTS[os]), 0o755));
-    out.push(
-      ...[
-        file(`${dir}/VERSION`, `${bkVersion()}\n`),
-        file(`${dir}/info/meta.yaml`, metaYaml(lang)),
-        file(`${dir}/info/config.json`, json(configJson(lang))),
-        file(`${dir}/info/metrics.json`, json(metricsJson('bkmonitor', lang))),
-        file(`${dir}/info/description.md`, descriptionMd(lang)),
-        file(`${dir}/info/logo.png`, packagingFile('logo.png')),
-        file(`${dir}/info/release.md`, releaseMd(lang)),
-      ].sort((a, b) => a.name.localeCompare(b.name)),
-    );
+    out.push(...shared.map((e) => ({ ...e, name: `${dir}/${e.name}` })));
   }
   return out;
 }

@@ -63,6 +63,8 @@ function answerPlainHttp(server: https.Server): void {
 
 /** Go's path.Clean for a URL path, keeping a trailing slash: "//metrics" -> "/metrics". */
 export function cleanPath(p: string): string {
+  // Every scrape asks; a path with no empty or dot segment is already clean.
+  if (p !== '' && !p.includes('//') && !p.includes('/.')) return p;
   if (p === '' || p === '/') return '/';
   const out: string[] = [];
   for (const seg of p.split('/')) {
