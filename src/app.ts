@@ -3,6 +3,7 @@ import { parseArgs, UsageError, formatListenAddress, type Config } from './cli';
 import type { Collector } from './collectors/collector';
 import { createDiskCollector } from './collectors/disk';
 import { poolSize, statfsCapacity, StatfsGate } from './collectors/disk/statfs_gate';
+import { poolWarning } from './threadpool';
 import { statfsProbe } from './collectors/disk/statfs_probe_linux';
 import { createMemoryCollector } from './collectors/memory';
 import { formatDuration } from './duration';
@@ -13,7 +14,7 @@ import { createLogger, errorMessage, type Logger } from './log';
 import { BUILD_INFO } from './metrics/catalog';
 import { SampleSet } from './metrics/samples';
 import { Scraper } from './scrape';
-import { REVISION, VERSION } from './version';
+import { REVISION, RUNTIME, VERSION } from './version';
 
 /** Graceful-shutdown budget: in-flight responses get this long after SIGTERM/SIGINT. */
 const SHUTDOWN_GRACE_MS = 5_000;
@@ -48,7 +49,7 @@ export function buildCollectors(config: Config, log: Logger, platform: NodeJS.Pl
 
 function buildInfo(): SampleSet {
   const s = new SampleSet();
-  s.add(BUILD_INFO, 1, [VERSION, REVISION, process.version, process.platform, process.arch]);
+  s.add(BUILD_INFO, 1, [VERSION, REVISION, process.version, RUNTIME, process.platform, process.arch]);
   return s;
 }
 
@@ -79,11 +80,18 @@ export async function main(args: readonly string[]): Promise<void> {
     }
     throw err;
   }
+  const debuggerVar = debuggerRequested();
+  if (debuggerVar) {
+    process.stderr.write(`sys-exporter: error: ${debuggerVar} is set: an exporter does not open a debugger port; unset it\n`);
+    process.exitCode = 2;
+    return;
+  }
 
   const log = createLogger(config.logLevel, config.logFormat);
   closeInspector(log);
+  if (poolWarning) log.warn(poolWarning);
   if (poolSize() < 8) {
-    log.warn('few libuv threads: statfs calls and dead mounts share them with everything else', {
+    log.warn('few pool threads: statfs calls and dead mounts share them with everything else', {
       UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE,
       threads: poolSize(),
     });
@@ -146,8 +154,8 @@ declare const __SEA__: boolean | undefined;
 /**
  * An exporter runs for years as a service: it must not open an unauthenticated V8 inspector.
  * Node opens one on SIGUSR1; a listener of our own takes the signal instead. In the standalone
- * build an inspector asked for through NODE_OPTIONS (--inspect) is closed again at start; run
- * from source, the developer's node flags are the developer's.
+ * build an inspector asked for through NODE_OPTIONS (--inspect) is closed again at start (Bun
+ * ignores NODE_OPTIONS); run from source, the developer's node flags are the developer's.
  */
 function closeInspector(log: Logger): void {
   if (process.platform !== 'win32') process.on('SIGUSR1', () => log.warn('SIGUSR1 ignored: sys-exporter does not open the V8 inspector'));
@@ -156,6 +164,16 @@ function closeInspector(log: Logger): void {
     (require('node:inspector') as typeof import('node:inspector')).close();
     log.warn('the V8 inspector that NODE_OPTIONS asked for is closed: an exporter does not expose it');
   }
+}
+
+/**
+ * Bun (the Linux executables) opens its inspector before any of our code runs when BUN_INSPECT
+ * asks for it, and cannot close it again (inspector.close() leaves the port listening), so the
+ * exporter refuses to run. Returns the variable that asked, if any.
+ */
+function debuggerRequested(): string | undefined {
+  if (!process.versions.bun) return undefined;
+  return ['BUN_INSPECT', 'BUN_INSPECT_CONNECT_TO'].find((v) => process.env[v]);
 }
 
 /**

@@ -7,7 +7,7 @@ import { formatDuration, parseDuration } from './duration';
 import type { Lang } from './metrics/catalog';
 import { readBounded } from './read_file';
 import { errorMessage, LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from './log';
-import { REVISION, VERSION } from './version';
+import { REVISION, RUNTIME, VERSION } from './version';
 
 export interface ListenAddress {
   /** undefined: every interface (IPv6 and IPv4, as Node's listen() without a host). */
@@ -208,7 +208,7 @@ export const FLAGS: readonly FlagSpec[] = [
 ];
 
 export function versionText(): string {
-  return `sys-exporter, version ${VERSION} (revision: ${REVISION})\n  node: ${process.version}, platform: ${process.platform}/${process.arch}\n`;
+  return `sys-exporter, version ${VERSION} (revision: ${REVISION})\n  runtime: ${RUNTIME}${process.versions.bun ? ` (Node.js ${process.version} APIs)` : ''}, platform: ${process.platform}/${process.arch}\n`;
 }
 
 function buildProgram(): { program: Command; keys: Map<string, string> } {

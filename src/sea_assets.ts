@@ -7,6 +7,17 @@ import type * as Vm from 'node:vm';
 
 const loaded = new Map<string, Readonly<Record<string, unknown>>>();
 
+// The Linux executables (Bun) carry one bundle with everything in it; their bcrypt worker
+// source is stamped in as a string at build time (esbuild --define).
+declare const __SEA__: boolean | undefined;
+declare const __BCRYPT_WORKER__: string | undefined;
+
+/** The bcrypt worker's source in a standalone executable; undefined from source (build/ has the file). */
+export function workerSource(): string | undefined {
+  if (typeof __BCRYPT_WORKER__ === 'string') return __BCRYPT_WORKER__;
+  return typeof __SEA__ === 'boolean' && __SEA__ ? assetText('bcrypt-worker') : undefined;
+}
+
 /** An asset's text, from the executable. */
 export function assetText(name: string): string {
   return (require('node:sea') as typeof import('node:sea')).getAsset(name, 'utf8');

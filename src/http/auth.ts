@@ -1,10 +1,9 @@
 import { join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
-import { assetText } from '../sea_assets';
+import { workerSource } from '../sea_assets';
 
-// True in the standalone build (esbuild define), where the bundled bcrypt_worker.ts is the
-// asset "bcrypt-worker"; from source the compiled worker file next to this one is used.
-declare const __SEA__: boolean | undefined;
+// In a standalone executable the bundled bcrypt_worker.ts runs from a string (sea_assets.ts);
+// from source the compiled worker file next to this one is used.
 
 /** A cost-10 hash of a random password: with no users configured yet, unknown users are checked against it. */
 const DUMMY_HASH = '$2b$10$7EqJtq98hPqEX7fNZaFWoOa5YoIpt9yPt7B3Ecrsgq9xZ6cLmkpvq';
@@ -79,7 +78,7 @@ export class BcryptVerifier {
 
   private start(): Worker {
     if (this.worker) return this.worker;
-    const src = typeof __SEA__ === 'boolean' && __SEA__ ? assetText('bcrypt-worker') : undefined;
+    const src = workerSource();
     // Required here: without basic_auth_users neither worker_threads nor crypto is ever loaded.
     const { Worker } = require('node:worker_threads') as typeof import('node:worker_threads');
     const w = src ? new Worker(src, { eval: true }) : new Worker(join(__dirname, 'bcrypt_worker.js'));

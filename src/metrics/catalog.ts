@@ -118,9 +118,9 @@ export const SNAPSHOT_AGE = def('exporter', 'gauge', 'sys_exporter_snapshot_age_
   'Age of the served collection in seconds (near 0 when collecting on each scrape).',
   '数据时效', '所提供的采集结果已过去的秒数（每次抓取时采集则接近 0）。']);
 export const BUILD_INFO = def('exporter', 'gauge', 'sys_exporter_build_info', '', ['Build info',
-  'A metric with a constant value 1, labelled by the version and revision of sys-exporter and the Node.js runtime and platform it runs on.',
-  '版本信息', '恒为 1，标签为 sys-exporter 的版本、修订号以及所用 Node.js 运行时和平台。'],
-  ['version', 'revision', 'nodejs_version', 'platform', 'arch']);
+  'A metric with a constant value 1, labelled by the version and revision of sys-exporter, the runtime it runs on (node or bun) with the Node.js version it provides, and the platform.',
+  '版本信息', '恒为 1，标签为 sys-exporter 的版本、修订号、所用运行时（node 或 bun）及其提供的 Node.js 版本，以及平台。'],
+  ['version', 'revision', 'nodejs_version', 'runtime', 'platform', 'arch']);
 
 // Standard process metrics. Their values come from prom-client's process collectors; the
 // definitions live here so that they are documented and exported like every other family (a
@@ -162,6 +162,7 @@ export const LABEL_TEXT: Readonly<Record<string, Readonly<Record<Lang, string>>>
   version: { en: 'Version', zh: '版本' },
   revision: { en: 'Revision', zh: '修订号' },
   nodejs_version: { en: 'Node.js version', zh: 'Node.js 版本' },
+  runtime: { en: 'Runtime', zh: '运行时' },
   platform: { en: 'Platform', zh: '平台' },
   arch: { en: 'Architecture', zh: '架构' },
 };

@@ -77,12 +77,20 @@ export function statfsCapacity(poolSize: number): number {
 }
 
 /**
- * libuv's pool size as libuv reads it (threadpool.c): unset, 4; else atoi() of the value into
- * an unsigned int, 0 (also "abc" or "") becoming 1, and anything above 1024 (also a negative
- * number, wrapped round) becoming 1024.
+ * The async pool's size as the runtime reads UV_THREADPOOL_SIZE. libuv (Node, threadpool.c):
+ * unset, 4; else atoi() of the value into an unsigned int, 0 (also "abc" or "") becoming 1, and
+ * anything above 1024 (also a negative number, wrapped round) becoming 1024. Bun (the Linux
+ * executable) honours the same variable but reads it its own way (measured with FIFO opens
+ * holding its threads): a value that is not a plain number means its default, at least 2
+ * threads; 2 is taken for the default, the size it chose on 1 and 2 cores (fewer assumed
+ * threads than there are is the safe error).
  */
-export function poolSize(env: NodeJS.ProcessEnv = process.env): number {
+export function poolSize(env: NodeJS.ProcessEnv = process.env, runtime: 'node' | 'bun' = process.versions.bun ? 'bun' : 'node'): number {
   const v = env.UV_THREADPOOL_SIZE;
+  if (runtime === 'bun') {
+    const n = v === undefined ? NaN : Number(/^\s*(\d+)\s*$/.exec(v)?.[1]);
+    return Number.isFinite(n) ? Math.min(1024, Math.max(2, n)) : 2;
+  }
   if (v === undefined) return 4;
   const m = /^[\t\n\v\f\r ]*([+-]?\d+)/.exec(v);
   const n = m ? Number(m[1]) : 0;
