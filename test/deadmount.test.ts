@@ -9,24 +9,12 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import { fuseUnavailable, hangIn, mountDead, releaseDead, type DeadMount } from './fuse/mount';
-import { FLAVOURS, parseExposition, promtoolCheck, request, sleep, startExporter, value, type Exporter, type ParsedSample } from './helpers';
+import { ended, FLAVOURS, parseExposition, promtoolCheck, request, sleep, startExporter, statf, value, type Exporter, type ParsedSample } from './helpers';
 
 const skip = fuseUnavailable();
 if (skip) console.log(`# SKIP dead-mount tests: ${skip}`);
 
 const DEAD = 6; // more than libuv's default pool of 4
-
-/** Waits for the process to end, at most `ms`: its exit code or signal, or 'still running'. */
-async function ended(e: Exporter, ms: number): Promise<string> {
-  const r = await Promise.race([e.exited.then(() => 'ended'), sleep(ms).then(() => 'still running')]);
-  return r === 'ended' ? (e.proc.signalCode ?? `exit ${e.proc.exitCode}`) : r;
-}
-
-/** Statfs figures of a path as `stat -f` (coreutils) reads them. */
-function statf(path: string): { size: number; avail: number } {
-  const [blocks, bavail, bsize] = execFileSync('stat', ['-f', '-c', '%b %a %S', path], { encoding: 'utf8' }).trim().split(' ').map(Number);
-  return { size: blocks * bsize, avail: bavail * bsize };
-}
 
 for (const flavour of FLAVOURS) {
   describe(`dead mounts (${flavour.name})`, { skip }, () => {

@@ -1,7 +1,19 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import * as http from 'node:http';
 import * as net from 'node:net';
 import { join } from 'node:path';
+
+/** A filesystem's size and space available to users, as `stat -f` (statfs(2)) has them. */
+export function statf(path: string): { size: number; avail: number } {
+  const [blocks, bavail, bsize] = execFileSync('stat', ['-f', '-c', '%b %a %S', path], { encoding: 'utf8' }).trim().split(' ').map(Number);
+  return { size: blocks * bsize, avail: bavail * bsize };
+}
+
+/** MemTotal from /proc/meminfo, in bytes. */
+export function memTotalBytes(): number {
+  return Number(/^MemTotal:\s+(\d+) kB$/m.exec(readFileSync('/proc/meminfo', 'utf8'))![1]) * 1024;
+}
 
 /** The compiled entry point, run from source as `npm start` does. */
 export const MAIN = join(__dirname, '..', 'src', 'main.js');
@@ -81,6 +93,12 @@ export async function startExporter(args: string[] = [], env: NodeJS.ProcessEnv 
       return code;
     },
   };
+}
+
+/** How an exporter ended within `ms`: "exit N", the signal's name, or "still running". */
+export async function ended(e: Exporter, ms: number): Promise<string> {
+  const r = await Promise.race([e.exited.then(() => 'ended'), sleep(ms).then(() => 'still running')]);
+  return r === 'ended' ? (e.proc.signalCode ?? `exit ${e.proc.exitCode}`) : r;
 }
 
 /** Runs the exporter to completion (for flags that make it exit). */

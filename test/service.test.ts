@@ -1,17 +1,17 @@
 // Running as a service (systemd unit, install.sh, the Windows service under wine) and the
 // operator kit (Prometheus rules, Grafana dashboard).
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ARTIFACTS } from '../scripts/dist';
 import { readZip } from '../scripts/lib/archive-read';
 import { ROOT } from '../scripts/lib/steps';
-import { ZIPS } from '../scripts/package';
+import { ARM64_TGZ, ZIPS } from '../scripts/package';
 import { CATALOG } from '../src/metrics/catalog';
-import { freePort, request, sleep } from './helpers';
+import { buildPackages, freePort, request, sleep } from './helpers';
 import { WINE, wineEnv, wineSkip } from './wine';
 
 const PACKAGING = join(ROOT, 'packaging');
@@ -19,10 +19,7 @@ let work: string;
 
 before(() => {
   work = mkdtempSync(join(tmpdir(), 'sysexp-svc-'));
-  if (!existsSync(ZIPS.windows) || !existsSync(ZIPS.linux)) {
-    const r = spawnSync(process.execPath, [join(ROOT, 'build', 'scripts', 'package.js')], { encoding: 'utf8', timeout: 15 * 60_000 });
-    assert.equal(r.status, 0, r.stderr);
-  }
+  buildPackages();
 });
 after(() => rmSync(work, { recursive: true, force: true }));
 
@@ -88,6 +85,31 @@ describe('systemd', () => {
     const again = run('--uninstall');
     assert.equal(again.status, 0, again.stderr);
     assert.equal(run('--bogus').status, 2);
+    const wrong = run('--arch', 'aarch64');
+    assert.equal(wrong.status, 1);
+    assert.match(wrong.stderr, /^install\.sh: this host is aarch64 but this package is for x86_64: use the linux-aarch64 package$/m);
+    assert.ok(!existsSync(bin), 'nothing installed');
+  });
+
+  it('the aarch64 release: install.sh installs exporter-linux-arm64 as exporter-linux, and it runs (qemu-user)', () => {
+    const dir = join(work, 'arm64-pkg');
+    mkdirSync(dir);
+    execFileSync('tar', ['-xzf', ARM64_TGZ, '-C', dir]);
+    const pkg = join(dir, readdirSync(dir)[0]);
+    assert.deepEqual(readdirSync(pkg).sort(), ['exporter-linux-arm64', 'install.sh', 'sys-exporter.service']);
+    const root = join(work, 'root-arm64');
+    mkdirSync(join(root, 'etc'), { recursive: true });
+    for (const f of ['passwd', 'group', 'shadow', 'gshadow', 'login.defs']) if (existsSync(`/etc/${f}`)) copyFileSync(`/etc/${f}`, join(root, 'etc', f));
+    const r = spawnSync('sh', [join(pkg, 'install.sh'), '--root', root, '--arch', 'aarch64'], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const bin = join(root, 'usr/local/bin/exporter-linux');
+    assert.ok(readFileSync(bin).equals(readFileSync(ARTIFACTS.linuxArm64)));
+    const v = spawnSync('qemu-aarch64', [bin, '--version'], { encoding: 'utf8', timeout: 30_000 });
+    assert.match(v.stdout, /platform: linux\/arm64/, v.stderr);
+    // On an x86-64 host the same package says which one to take instead.
+    const host = spawnSync('sh', [join(pkg, 'install.sh'), '--root', join(work, 'root-x86')], { encoding: 'utf8' });
+    assert.equal(host.status, 1);
+    assert.match(host.stderr, /this host is x86_64 but this package is for aarch64/);
   });
 });
 

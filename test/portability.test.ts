@@ -1,0 +1,125 @@
+// exporter-linux on the hosts fleets still run, and exporter-linux-arm64, tested as shipped:
+// - the symbol versions and libraries the binaries ask of the host's loader (readelf, which reads
+//   either architecture): nothing newer than glibc 2.17, no libstdc++, as on CentOS/RHEL 7;
+// - a run on "Linux 3.10": a seccomp filter (test/seccomp/linux310.c) answers ENOSYS to every
+//   system call added after 3.10, as that kernel does. Serves, right values, dead mounts flagged
+//   within the deadline, SIGTERM still stops it;
+// - exporter-linux-arm64 under qemu-user with Debian's arm64 C library: serves, promtool accepts,
+//   right values.
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { ARTIFACTS } from '../scripts/dist';
+import { fuseUnavailable, mountDead, releaseDead, type DeadMount } from './fuse/mount';
+import { ended, memTotalBytes, parseExposition, promtoolCheck, shippedLinux, startExporter, statf, value } from './helpers';
+
+/** The newest versions a CentOS 7 / RHEL 7 / TencentOS 2 / Alibaba Cloud Linux 2 host has. */
+const FLOOR = { GLIBC: [2, 17], GLIBCXX: [3, 4, 19] } as const;
+/** Libraries glibc 2.17 hosts have in their base system. */
+const BASE_LIBS = /^(libc\.so\.6|libm\.so\.6|libdl\.so\.2|libpthread\.so\.0|librt\.so\.1|ld-linux-(x86-64|aarch64)\.so\.[12])$/;
+
+/** The version requirements (GLIBC_2.17, ...) and the NEEDED libraries of an ELF file. */
+export function loaderNeeds(file: string): { versions: string[]; libs: string[] } {
+  const v = execFileSync('readelf', ['--version-info', '--wide', file], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  const d = execFileSync('readelf', ['--dynamic', '--wide', file], { encoding: 'utf8' });
+  // Only the "needed" section (.gnu.version_r) says what the host must provide.
+  const needed = v.slice(v.indexOf('.gnu.version_r'));
+  return {
+    versions: [...new Set([...needed.matchAll(/Name: (GLIBC(?:XX)?_[\d.]+)/g)].map((m) => m[1]))],
+    libs: [...d.matchAll(/\(NEEDED\)\s+Shared library: \[([^\]]+)\]/g)].map((m) => m[1]),
+  };
+}
+
+const newer = (version: string): boolean => {
+  const [lib, num] = version.split('_');
+  const floor = FLOOR[lib as keyof typeof FLOOR];
+  const parts = num.split('.').map(Number);
+  for (let i = 0; i < Math.max(parts.length, floor.length); i++) {
+    if ((parts[i] ?? 0) !== (floor[i] ?? 0)) return (parts[i] ?? 0) > (floor[i] ?? 0);
+  }
+  return false;
+};
+
+describe('what the Linux executables ask of the host', () => {
+  before(() => shippedLinux());
+  for (const [name, file] of [['exporter-linux', () => ARTIFACTS.linux], ['exporter-linux-arm64', () => ARTIFACTS.linuxArm64]] as const) {
+    it(`${name}: nothing newer than GLIBC_2.17, no libstdc++, base libraries only`, () => {
+      const { versions, libs } = loaderNeeds(file());
+      assert.ok(versions.some((x) => x.startsWith('GLIBC_')), `readelf found the version needs: ${versions.join(' ')}`);
+      assert.deepEqual(versions.filter(newer), [], 'symbol versions newer than CentOS 7 has');
+      assert.deepEqual(libs.filter((l) => !BASE_LIBS.test(l)), [], `libraries beyond glibc's: ${libs.join(' ')}`);
+    });
+  }
+});
+
+describe('exporter-linux on Linux 3.10 (seccomp: ENOSYS for every later system call)', () => {
+  const skip = fuseUnavailable();
+  let harness: string;
+  let dir: string;
+  let dead: DeadMount;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'sysexp-310-'));
+    harness = join(dir, 'linux310');
+    execFileSync('gcc', ['-O2', '-Wall', '-Werror', '-o', harness, join(__dirname, '..', '..', 'test', 'seccomp', 'linux310.c')]);
+    shippedLinux();
+    if (!skip) {
+      mkdirSync(join(dir, 'dead'));
+      dead = await mountDead(join(dir, 'dead'));
+    }
+  });
+  after(() => {
+    if (dead) releaseDead(dead);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('the harness answers as 3.10 does: getrandom(2) (3.17) fails with ENOSYS, older calls work', () => {
+    const r = spawnSync(harness, ['python3', '-c', 'import os, errno\ntry:\n  os.getrandom(1); print("works")\nexcept OSError as e:\n  print(errno.errorcode[e.errno])'], { encoding: 'utf8' });
+    assert.equal(r.stdout.trim(), 'ENOSYS', r.stderr);
+    assert.equal(spawnSync('python3', ['-c', 'import os; os.getrandom(1); print("works")'], { encoding: 'utf8' }).stdout.trim(), 'works');
+  });
+
+  it('serves the right values, flags a dead mount within the deadline, and stops on SIGTERM', { skip }, async () => {
+    const exp = await startExporter(['--collector.timeout=1s'], process.env, [harness, ARTIFACTS.linux]);
+    try {
+      await exp.scrape();
+      const t0 = Date.now();
+      const text = (await exp.scrape()).body.toString();
+      assert.ok(Date.now() - t0 < 1500, `scrape took ${Date.now() - t0} ms`);
+      const { code, output } = promtoolCheck(text);
+      assert.equal(code, 0, output);
+      const { samples } = parseExposition(text);
+      assert.equal(value(samples, 'sys_memory_total_bytes'), memTotalBytes());
+      assert.equal(value(samples, 'sys_disk_size_bytes', { mountpoint: '/' }), statf('/').size);
+      assert.equal(value(samples, 'sys_disk_device_error', { mountpoint: dead.path }), 1);
+      assert.equal(value(samples, 'sys_scrape_collector_success', { collector: 'disk' }), 1);
+      assert.match(text, /^sys_exporter_build_info\{.*runtime="bun [\d.]+".*\} 1$/m);
+    } finally {
+      exp.proc.kill('SIGTERM');
+      const how = await ended(exp, 6000);
+      assert.ok(how === 'exit 0' || how === 'SIGTERM', `after SIGTERM: ${how}`);
+    }
+  });
+});
+
+describe('exporter-linux-arm64 under qemu-user', () => {
+  it('serves, promtool accepts, values right', async () => {
+    shippedLinux();
+    const exp = await startExporter([], process.env, ['qemu-aarch64', ARTIFACTS.linuxArm64]);
+    try {
+      const text = (await exp.scrape()).body.toString();
+      const { code, output } = promtoolCheck(text);
+      assert.equal(code, 0, output);
+      const { samples } = parseExposition(text);
+      assert.equal(value(samples, 'sys_memory_total_bytes'), memTotalBytes());
+      assert.equal(value(samples, 'sys_disk_size_bytes', { mountpoint: '/' }), statf('/').size);
+      assert.match(text, /^sys_exporter_build_info\{.*platform="linux",arch="arm64"\} 1$/m);
+      assert.match(exp.stderr(), /uv_threadpool_size=32 /);
+    } finally {
+      assert.equal(await exp.stop(), 0);
+    }
+  });
+});
