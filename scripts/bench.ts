@@ -231,6 +231,7 @@ async function main(): Promise<void> {
   const dur = QUICK ? 1 : 5;
   const conns = [1, 4, 16];
   const tput: Record<string, Record<number, number>> = {};
+  const p99: Record<string, Record<number, number>> = {};
 
   console.log('bench: throughput and latency');
   for (const c of conns) {
@@ -241,6 +242,7 @@ async function main(): Promise<void> {
       res.set(who, wrk(r.port, c, dur));
       await stop(r);
       (tput[who.name] ??= {})[c] = res.get(who)!.rps;
+      (p99[who.name] ??= {})[c] = res.get(who)!.p99;
     }
     const ne = res.get(NE)!;
     for (const who of [OURS, BG, SRC]) {
@@ -361,10 +363,12 @@ async function main(): Promise<void> {
   both('RSS idle (after one scrape)', 'MB', 'lower', idleOf.get(OURS)!.rss / 1e6, idleOf.get(OLD)!.rss / 1e6);
   both(`RSS after ${counts[2].toLocaleString('en')} scrapes`, 'MB', 'lower', last.rss / 1e6, memOf.get(OLD)![2].rss / 1e6);
   both(`anonymous memory after ${counts[2].toLocaleString('en')} scrapes`, 'MB', 'lower', last.anon / 1e6, memOf.get(OLD)![2].anon / 1e6);
-  both(`RSS after ${counts[2].toLocaleString('en')} scrapes over its runtime's idle floor`, 'x', 'lower', last.rss / floor.rss, memOf.get(OLD)![2].rss / nodeFloor.rss);
+  both(`its runtime idling (floor)`, 'MB', 'lower', floor.rss / 1e6, nodeFloor.rss / 1e6);
   both('CPU seconds per 1,000 scrapes', 's', 'lower', cpuOf.get(OURS)!, cpuOf.get(OLD)!);
   for (const c of conns) both(`throughput on scrape, ${c} conn`, 'req/s', 'higher', tput[OURS.name][c], tput[OLD.name][c]);
   both('throughput background, 4 conn', 'req/s', 'higher', tput[BG.name][4], tput[OLD_BG.name][4]);
+  for (const c of conns) both(`p99 latency on scrape, ${c} conn`, 'ms', 'lower', p99[OURS.name][c], p99[OLD.name][c]);
+  both('p99 latency background, 4 conn', 'ms', 'lower', p99[BG.name][4], p99[OLD_BG.name][4]);
   both('exec to first successful scrape (median)', 'ms', 'lower', median(startup.get(OURS)!), median(startup.get(OLD)!));
   const floors = { ours: loaderFloor(ARTIFACTS.linux), old: loaderFloor(NODE_SEA_BIN) };
 

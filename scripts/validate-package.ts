@@ -47,6 +47,13 @@ type Report = (msg: string) => void;
 
 const isElf = (b: Buffer): boolean => b.length > 4 && b.subarray(0, 4).equals(Buffer.from([0x7f, 0x45, 0x4c, 0x46]));
 const isMz = (b: Buffer): boolean => b.length > 2 && b.toString('latin1', 0, 2) === 'MZ';
+/** The CPU an executable is for: ELF e_machine or the PE header's Machine field. */
+function machine(b: Buffer): string {
+  if (isElf(b) && b.length > 20) return ({ 62: 'x86_64', 183: 'aarch64' } as Record<number, string>)[b.readUInt16LE(18)] ?? `ELF machine ${b.readUInt16LE(18)}`;
+  const pe = isMz(b) && b.length > 0x40 ? b.readUInt32LE(0x3c) : -1;
+  if (pe > 0 && pe + 6 <= b.length) return ({ 0x8664: 'x86_64', 0xaa64: 'aarch64' } as Record<number, string>)[b.readUInt16LE(pe + 4)] ?? `PE machine ${b.readUInt16LE(pe + 4)}`;
+  return 'unknown';
+}
 
 function parseJson(e: ArchiveEntry | undefined, what: string, bad: Report): unknown {
   if (!e) return undefined;
@@ -133,6 +140,7 @@ function checkZip51(buf: Buffer, bad: Report): void {
   const windows = byName.get('exporter-windows.exe');
   if (!linux && !windows) bad('no exporter-linux or exporter-windows.exe');
   if (linux && !isElf(linux.data)) bad('exporter-linux is not an ELF executable');
+  else if (linux && machine(linux.data) !== 'x86_64') bad(`exporter-linux is built for ${machine(linux.data)}, not x86_64`);
   if (linux && (linux.mode & 0o111) === 0) bad('exporter-linux is not executable (mode in the zip)');
   if (windows && !isMz(windows.data)) bad('exporter-windows.exe is not a Windows executable (no MZ header)');
   for (const n of ['info.json', 'metrics.json', 'config_schema.json', 'description.md', 'logo.png']) if (!byName.has(n)) bad(`missing ${n}`);
@@ -199,6 +207,8 @@ function checkTgz(buf: Buffer, bad: Report): void {
     if (!bin) bad(`${at}: no binary ${binName}`);
     else {
       if (windows ? !isMz(bin.data) : !isElf(bin.data)) bad(`${at}/${binName}: not ${windows ? 'a Windows (MZ)' : 'an ELF'} executable`);
+      const cpu = osDir.replace(/^external_plugins_[a-z]+_/, '');
+      if (machine(bin.data) !== cpu) bad(`${at}/${binName}: built for ${machine(bin.data)}, the folder is for ${cpu}`);
       if (!windows && (bin.mode & 0o111) === 0) bad(`${at}/${binName}: not executable (mode in the tarball)`);
       // The importer takes the first path containing <os>/<id>/<id>: the binary must come first.
       if (inOs[0] !== bin) bad(`${at}: the binary must come before every other file of its folder (first is ${inOs[0].name})`);

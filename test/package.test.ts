@@ -64,7 +64,7 @@ describe('exporter-linux', () => {
       assert.deepEqual(families(text), familiesFor('linux').map((d) => d.name).sort());
       const declared = new Set(metricNames(zip.find((e) => e.name === 'metrics.json')!.data));
       for (const f of families(text)) assert.ok(declared.has(f), `${f} is in metrics.json`);
-      assert.match(text, /^sys_exporter_build_info\{version="[^"]+",revision="[0-9a-f]{12}(-dirty)?",nodejs_version="v22\.[^"]+",platform="linux",arch="x64"\} 1$/m);
+      assert.match(text, /^sys_exporter_build_info\{version="[^"]+",revision="[0-9a-f]{12}(-dirty)?",nodejs_version="v[\d.]+",runtime="bun [\d.]+",platform="linux",arch="x64"\} 1$/m);
     } finally {
       proc.kill('SIGTERM');
       await new Promise((r) => proc.once('exit', r));
@@ -89,10 +89,10 @@ describe('exporter-linux', () => {
     }
   });
 
-  it('prints its own --version and --help, not Node\'s', () => {
+  it('prints its own --version and --help, not the runtime\'s', () => {
     const v = spawnSync(ARTIFACTS.linux, ['--version'], { encoding: 'utf8', env: {} });
     assert.equal(v.status, 0);
-    assert.match(v.stdout, /^sys-exporter, version \d+\.\d+\.\d+ \(revision: [0-9a-f]{12}(-dirty)?\)/);
+    assert.match(v.stdout, /^sys-exporter, version \d+\.\d+\.\d+ \(revision: [0-9a-f]{12}(-dirty)?\)\n  runtime: bun [\d.]+ \(Node\.js v[\d.]+ APIs\), platform: linux\/x64\n$/);
     const h = spawnSync(ARTIFACTS.linux, ['--help'], { encoding: 'utf8', env: {} });
     assert.match(h.stdout, /--web\.listen-address/);
     const bad = spawnSync(ARTIFACTS.linux, ['--nope'], { encoding: 'utf8', env: {} });
@@ -198,6 +198,16 @@ describe('validate-package', () => {
     assert.match(v, /VERSION: a major of 0/);
     assert.match(v, /--web\.telemetry-path.*can only break collection/);
     assert.match(v, /mount-points-exclude.*characters that start\.sh or start\.bat mangle/);
+  });
+
+  it('ships each OS folder the executable for its CPU, and fails a swapped one', async () => {
+    const entries = readTar(readFileSync(TGZ));
+    const bin = (dir: string): Buffer => entries.find((x) => x.name === `${dir}/sys_exporter/sys_exporter`)!.data;
+    assert.equal(bin('external_plugins_linux_x86_64').readUInt16LE(18), 62, 'x86-64 ELF');
+    assert.equal(bin('external_plugins_linux_aarch64').readUInt16LE(18), 183, 'aarch64 ELF');
+    const p = await brokenCopy(TGZ, join(work, 'swapped.tgz'), 'tgz', (e) =>
+      e.map((x) => (x.name === 'external_plugins_linux_aarch64/sys_exporter/sys_exporter' ? { ...x, data: bin('external_plugins_linux_x86_64') } : x)));
+    assert.match(validate(p).join('\n'), /external_plugins_linux_aarch64\/sys_exporter\/sys_exporter: built for x86_64, the folder is for aarch64/);
   });
 
   it('fails a zip where a tgz is required', () => {
