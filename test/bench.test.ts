@@ -17,7 +17,10 @@ describe('npm run bench -- --quick', () => {
     assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
     const md = readFileSync(join(out, 'results.md'), 'utf8');
     assert.equal(r.stdout.includes(md), true, 'the table is printed');
-    const rows = md.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| section') && !l.startsWith('| ---'));
+    const [main, route] = md.split('\n## Route');
+    assert.ok(route, 'the route table (Bun vs the Node SEA) is there');
+    const tableRows = (text: string) => text.split('\n').filter((l) => l.startsWith('| ') && !/^\| (section|measure) \|/.test(l) && !l.startsWith('| ---'));
+    const rows = tableRows(main);
     const sections = new Set(rows.map((l) => l.split('|')[1].trim()));
     for (const s of ['throughput', 'latency', 'cpu', 'memory', 'startup', 'scaling', 'size']) assert.ok(sections.has(s), `section ${s}`);
     for (const row of rows) {
@@ -29,7 +32,16 @@ describe('npm run bench -- --quick', () => {
       if (cells[6]) assert.match(cells[6], /^(met|MISSED) \((>=|<=) [\d.]+\)$/, `target: ${row}`);
     }
     for (const c of [1, 4, 16]) assert.ok(rows.some((l) => l.includes(`on scrape, ${c} conn`)), `${c} connections`);
-    assert.ok(rows.some((l) => l.includes('Node HTTP server doing nothing else')), 'the reference server row');
+    assert.ok(rows.some((l) => l.includes('HTTP server doing nothing else')), 'the reference server row');
+    const routeRows = tableRows(route);
+    assert.match(routeRows[0], /^\| host loader needs \(readelf\) \| GLIBC_2\.17, no GLIBCXX \| GLIBC_2\.28, GLIBCXX_3\.4\.21 \|/);
+    for (const row of routeRows.slice(1)) {
+      const cells = row.split('|').slice(1, -1).map((c) => c.trim());
+      assert.equal(cells.length, 6, row);
+      assert.ok(Number.isFinite(Number(cells[1])) && Number.isFinite(Number(cells[2])), `figures: ${row}`);
+      assert.match(cells[5], /^(met|MISSED) \((>=|<=) [\d.]+\)$/, `budget: ${row}`);
+    }
+    for (const m of ['RSS after', 'CPU seconds', 'throughput background', 'exec to first', 'executable size']) assert.ok(routeRows.some((l) => l.includes(m)), `route: ${m}`);
     const png = readFileSync(join(out, 'results.png'));
     assert.ok(png.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])), 'a PNG');
     assert.doesNotMatch(readFileSync('/proc/self/mountinfo', 'utf8'), /sysexp-bench/, 'no mount left behind');
