@@ -142,10 +142,7 @@ export const BUN_EXEC_ARGV = ['--smol'];
  * an exporter must not change behaviour with the folder it is started from, so both are off.
  */
 export async function bunExecutable(target: BunTarget, main: string, out: string, check?: (file: string) => string): Promise<void> {
-  const name = basename(out);
-  const tmp = `${out}.partial`;
-  rmSync(tmp, { force: true });
-  try {
+  await buildAt(out, check, async (tmp, name) => {
     await step(`${name}: bun build --compile (${BUN_PACKAGES[target].target} ${BUN_VERSION})`, () => {
       execFileSync(bunBinary('linux'), [
         'build', '--compile', `--target=${BUN_PACKAGES[target].target}`, `--compile-executable-path=${bunBinary(target)}`,
@@ -153,6 +150,19 @@ export async function bunExecutable(target: BunTarget, main: string, out: string
       ], { stdio: 'pipe', env: { ...process.env, BUN_INSTALL_CACHE_DIR: join(WORK, 'bun-cache'), DO_NOT_TRACK: '1' } });
       return size(tmp);
     });
+  });
+}
+
+/**
+ * Builds an executable under a temporary name, makes it executable, lets `check` inspect it, and
+ * only then moves it to `out`: a failed build never leaves a half-made file under the real name.
+ */
+async function buildAt(out: string, check: ((file: string) => string) | undefined, build: (tmp: string, name: string) => Promise<void>): Promise<void> {
+  const name = basename(out);
+  const tmp = `${out}.partial`;
+  rmSync(tmp, { force: true });
+  try {
+    await build(tmp, name);
     chmodSync(tmp, 0o755);
     if (check) await step(`${name}: check`, () => check(tmp));
     renameSync(tmp, out);
@@ -213,9 +223,7 @@ export async function seaExecutable(target: NodeTarget, main: string, assets: re
     execFileSync(nodeBinary('linux'), ['--experimental-sea-config', config], { stdio: 'pipe' });
     return size(blob);
   });
-  const tmp = `${out}.partial`;
-  rmSync(tmp, { force: true });
-  try {
+  await buildAt(out, check, async (tmp) => {
     await step(`${name}: prepare node binary`, () => {
       if (target === 'linux') {
         copyFileSync(node, tmp);
@@ -243,13 +251,7 @@ export async function seaExecutable(target: NodeTarget, main: string, assets: re
       }
       return size(tmp);
     });
-    chmodSync(tmp, 0o755);
-    if (check) await step(`${name}: check`, () => check(tmp));
-    renameSync(tmp, out);
-  } catch (err) {
-    rmSync(tmp, { force: true });
-    throw err;
-  }
+  });
 }
 
 function checkVersion(revision: string): (file: string) => string {

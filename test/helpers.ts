@@ -55,9 +55,10 @@ export interface Exporter {
  * Starts the real exporter on an ephemeral loopback port and waits for its start line, which
  * names the bound address. Any extra flags are passed through.
  */
-export async function startExporter(args: string[] = [], env: NodeJS.ProcessEnv = process.env, command: readonly string[] = [process.execPath, MAIN]): Promise<Exporter> {
+export async function startExporter(args: string[] = [], env: NodeJS.ProcessEnv = process.env, command: readonly string[] = [process.execPath, MAIN], cwd?: string): Promise<Exporter> {
   const hasListen = args.some((a) => a.startsWith('--web.listen-address'));
   const proc = spawn(command[0], [...command.slice(1), ...(hasListen ? [] : ['--web.listen-address=127.0.0.1:0']), ...args], {
+    cwd,
     env,
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -102,8 +103,8 @@ export async function ended(e: Exporter, ms: number): Promise<string> {
 }
 
 /** Runs the exporter to completion (for flags that make it exit). */
-export function runExporter(args: string[], timeoutMs = 10_000): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [MAIN, ...args], { encoding: 'utf8', timeout: timeoutMs });
+export function runExporter(args: string[], timeoutMs = 10_000, command: readonly string[] = [process.execPath, MAIN]): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(command[0], [...command.slice(1), ...args], { encoding: 'utf8', timeout: timeoutMs });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

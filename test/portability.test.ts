@@ -8,7 +8,7 @@
 //   right values.
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -101,6 +101,34 @@ describe('exporter-linux on Linux 3.10 (seccomp: ENOSYS for every later system c
       exp.proc.kill('SIGTERM');
       const how = await ended(exp, 6000);
       assert.ok(how === 'exit 0' || how === 'SIGTERM', `after SIGTERM: ${how}`);
+    }
+  });
+});
+
+describe('exporter-linux is one file and one process', () => {
+  it('serves from the process that was started: nothing extracted, no re-exec, no .env or bunfig.toml from its folder', async () => {
+    const bin = shippedLinux();
+    const dir = mkdtempSync(join(tmpdir(), 'sysexp-one-'));
+    const tmp = join(dir, 'tmp');
+    mkdirSync(tmp);
+    // What Bun would read from the working folder if autoloading were on.
+    writeFileSync(join(dir, '.env'), 'UV_THREADPOOL_SIZE=3\n');
+    writeFileSync(join(dir, 'bunfig.toml'), 'preload = ["./preload.js"]\n');
+    writeFileSync(join(dir, 'preload.js'), `require('fs').writeFileSync(${JSON.stringify(join(dir, 'preloaded'))}, 'x');\n`);
+    const before = readdirSync(dir).sort();
+    const exp = await startExporter([], { ...process.env, TMPDIR: tmp, HOME: dir }, [bin], dir);
+    try {
+      assert.equal((await exp.scrape()).status, 200);
+      const pid = exp.proc.pid!;
+      assert.equal(readlinkSync(`/proc/${pid}/exe`), bin, 'the started process serves');
+      const children = readdirSync(`/proc/${pid}/task`).flatMap((t) => readFileSync(`/proc/${pid}/task/${t}/children`, 'utf8').trim().split(/\s+/).filter(Boolean));
+      assert.deepEqual(children, [], 'no child process');
+      assert.deepEqual(readdirSync(tmp), [], 'nothing written to TMPDIR');
+      assert.deepEqual(readdirSync(dir).sort(), before, 'nothing written to its folder, no preload ran');
+      assert.match(exp.stderr(), /uv_threadpool_size=32 /, '.env was not read');
+    } finally {
+      await exp.stop();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -1,6 +1,7 @@
 import * as http from 'node:http';
 import type * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type * as Tls from 'node:tls';
 import type { TLSSocket } from 'node:tls';
 import { promisify } from 'node:util';
 import { formatListenAddress, type Config, type ListenAddress } from '../cli';
@@ -108,8 +109,69 @@ const MAX_URL_LENGTH = 4096;
 const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 const html = (s: string): string => s.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]);
 
+/**
+ * What the exporter does with a listening server. From source and on Windows (Node) it is an
+ * http or https server; in the Linux executables (Bun) a TLS endpoint is a tls.Server that hands
+ * its connections to an http.Server (see bunTlsEndpoint).
+ */
+interface Endpoint {
+  readonly listening: boolean;
+  timeout: number;
+  listen(o: { host?: string; port: number }, cb: () => void): unknown;
+  address(): AddressInfo | string | null;
+  once(event: 'error', l: (err: NodeJS.ErrnoException) => void): unknown;
+  off(event: 'error', l: (err: NodeJS.ErrnoException) => void): unknown;
+  close(cb: () => void): unknown;
+  closeIdleConnections(): void;
+  closeAllConnections(): void;
+  setSecureContext?(o: Tls.SecureContextOptions): void;
+}
+
+/**
+ * TLS under Bun. Bun's https server gives 'secureConnection' a socket without
+ * getPeerCertificate() (the exporter crashed on the first connection), and its sockets do not
+ * take over bytes read before the handshake, so answerPlainHttp cannot work there. Bun's
+ * tls.Server has both: it does the handshake and the client-certificate rules, then hands each
+ * connection to a plain http.Server. Plain HTTP sent to the port is dropped, not answered 400.
+ */
+function bunTlsEndpoint(options: Tls.TlsOptions, admit: (socket: TLSSocket) => boolean, httpServer: http.Server): Endpoint {
+  const { createServer } = require('node:tls') as typeof Tls;
+  const sockets = new Set<TLSSocket>();
+  const server = createServer(options, (socket) => {
+    socket.setTimeout(0);
+    if (!admit(socket)) return void socket.destroy();
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    httpServer.emit('connection', socket);
+  });
+  // A client that connects and never finishes its handshake is cut after 5 s.
+  server.on('connection', (socket: TLSSocket) => socket.setTimeout(HANDSHAKE_TIMEOUT_MS, () => socket.destroy()));
+  return {
+    get listening() {
+      return server.listening;
+    },
+    get timeout() {
+      return httpServer.timeout;
+    },
+    set timeout(ms: number) {
+      httpServer.timeout = ms;
+    },
+    listen: (o, cb) => server.listen(o, cb),
+    address: () => server.address(),
+    once: (e, l) => server.once(e, l),
+    off: (e, l) => server.off(e, l),
+    close: (cb) => server.close(cb),
+    closeIdleConnections: () => httpServer.closeIdleConnections(),
+    closeAllConnections: () => {
+      httpServer.closeAllConnections();
+      for (const s of sockets) s.destroy();
+    },
+    setSecureContext: (o) => server.setSecureContext(o),
+  };
+}
+
 export class ExporterServer {
-  private readonly servers: http.Server[] = [];
+  private readonly servers: Endpoint[] = [];
   private inFlight = 0;
   private readonly verifier = new BcryptVerifier();
   private web: WebConfig | undefined;
@@ -135,7 +197,7 @@ export class ExporterServer {
     if (!!prev !== !!next.tls || (prev && next.tls && prev.clientAuth !== next.tls.clientAuth)) {
       throw new RefusedChange('turning TLS on or off, or changing client_auth_type, needs a restart');
     }
-    if (next.tls) for (const s of this.servers) (s as unknown as https.Server).setSecureContext(secureContextOptions(next.tls));
+    if (next.tls) for (const s of this.servers) s.setSecureContext?.(secureContextOptions(next.tls));
     this.web = next;
     this.auth = new BasicAuth(next.users, this.verifier);
   }
@@ -164,7 +226,7 @@ export class ExporterServer {
     };
     const handler = (req: http.IncomingMessage, res: http.ServerResponse): void => void this.handle(req, res);
     const tls = this.web?.tls;
-    const server: http.Server = tls ? this.createTlsServer(tls, httpOptions, handler) : http.createServer(httpOptions, handler);
+    const server: Endpoint = tls ? this.createTlsServer(tls, httpOptions, handler) : http.createServer(httpOptions, handler);
     server.timeout = Math.max(30_000, timeoutMs + 10_000);
     this.servers.push(server);
     return new Promise((resolve, reject) => {
@@ -181,30 +243,31 @@ export class ExporterServer {
     });
   }
 
-  private createTlsServer(tls: TlsSettings, httpOptions: http.ServerOptions, handler: http.RequestListener): http.Server {
+  private createTlsServer(tls: TlsSettings, httpOptions: http.ServerOptions, handler: http.RequestListener): Endpoint {
     const verify = tls.clientAuth === 'RequireAndVerifyClientCert' || tls.clientAuth === 'VerifyClientCertIfGiven';
-    const { createServer } = require('node:https') as typeof https;
-    const server = createServer(
-      {
-        ...httpOptions,
-        // A client that connects and never finishes its handshake is cut after 5 s, as the
-        // plain-HTTP header timeout does (Node's default is 120 s).
-        handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
-        ...secureContextOptions(tls),
-        requestCert: tls.clientAuth !== 'NoClientCert',
-        rejectUnauthorized: tls.clientAuth === 'RequireAndVerifyClientCert',
-      },
-      handler,
-    );
+    const options: Tls.TlsOptions = {
+      // A client that connects and never finishes its handshake is cut after 5 s, as the
+      // plain-HTTP header timeout does (Node's default is 120 s).
+      handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
+      ...secureContextOptions(tls),
+      requestCert: tls.clientAuth !== 'NoClientCert',
+      rejectUnauthorized: tls.clientAuth === 'RequireAndVerifyClientCert',
+    };
     // What Node's options cannot say: a certificate required but not verified, or verified
     // only when given. The handshake is done; the connection is cut before any request.
-    server.on('secureConnection', (socket: TLSSocket) => {
+    const admit = (socket: TLSSocket): boolean => {
       const given = Object.keys(socket.getPeerCertificate() ?? {}).length > 0;
-      if ((tls.clientAuth === 'RequireAnyClientCert' && !given) || (verify && given && !socket.authorized)) socket.destroy();
+      return !((tls.clientAuth === 'RequireAnyClientCert' && !given) || (verify && given && !socket.authorized));
+    };
+    if (process.versions.bun) return bunTlsEndpoint(options, admit, http.createServer(httpOptions, handler));
+    const { createServer } = require('node:https') as typeof https;
+    const server = createServer({ ...httpOptions, ...options }, handler);
+    server.on('secureConnection', (socket: TLSSocket) => {
+      if (!admit(socket)) socket.destroy();
     });
     server.on('tlsClientError', (err) => this.deps.log.debug('TLS handshake failed', { err: errorMessage(err) }));
     answerPlainHttp(server);
-    return server as unknown as http.Server;
+    return server;
   }
 
   /** Stops accepting, lets in-flight responses finish for at most `graceMs`, then cuts the rest. */
