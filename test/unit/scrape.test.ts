@@ -3,15 +3,15 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import type { CollectContext, Collector } from '../src/collectors/collector';
-import { createDiskCollector, DiskCollector } from '../src/collectors/disk';
-import { Deadline, StatfsGate, statfsCapacity, type StatfsResult } from '../src/collectors/disk/statfs_gate';
-import { createLogger } from '../src/log';
-import { COLLECTOR_ERRORS, COLLECTOR_SUCCESS, DISK_SIZE, MEMORY_TOTAL } from '../src/metrics/catalog';
-import { render, renderBody } from '../src/metrics/exposition';
-import { SampleSet } from '../src/metrics/samples';
-import { scrapeBudget, Scraper } from '../src/scrape';
-import { parseExposition, promtoolCheck, sleep, value } from './helpers';
+import type { CollectContext, Collector } from '../../src/collectors/collector';
+import { createDiskCollector, DiskCollector } from '../../src/collectors/disk';
+import { Deadline, StatfsGate, statfsCapacity, type StatfsResult } from '../../src/collectors/disk/statfs_gate';
+import { createLogger } from '../../src/log';
+import { COLLECTOR_ERRORS, COLLECTOR_SUCCESS, DISK_SIZE, MEMORY_TOTAL } from '../../src/metrics/catalog';
+import { render, renderBody } from '../../src/metrics/exposition';
+import { SampleSet } from '../../src/metrics/samples';
+import { scrapeBudget, Scraper } from '../../src/scrape';
+import { parseExposition, promtoolCheck, sleep, value } from '../helpers';
 
 const quiet = createLogger('error', 'logfmt', () => undefined);
 

@@ -4,11 +4,11 @@ import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { FLAGS, parseArgs } from '../src/cli';
-import { LANGS } from '../src/metrics/catalog';
-import { configJson, configSchema51 } from '../scripts/descriptors';
-import { filterMounts } from '../src/collectors/disk/mounts_linux';
-import { parseExposition, request, runExporter, startExporter, value } from './helpers';
+import { FLAGS, parseArgs } from '../../src/cli';
+import { LANGS } from '../../src/metrics/catalog';
+import { configJson, configSchema51 } from '../../scripts/descriptors';
+import { filterMounts } from '../../src/collectors/disk/mounts_linux';
+import { parseExposition, request, runExporter, startExporter, value } from '../helpers';
 
 let dir: string;
 before(() => {

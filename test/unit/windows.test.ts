@@ -3,15 +3,15 @@
 // executable belongs to the packaging tests.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createDiskCollector } from '../src/collectors/disk';
-import { StatfsGate, type StatfsResult } from '../src/collectors/disk/statfs_gate';
-import { driveOf, probeDriveLetters, volumesFromSysinfo } from '../src/collectors/disk/volumes_windows';
-import { createMemoryCollector } from '../src/collectors/memory';
-import { createLogger } from '../src/log';
-import { familiesFor } from '../src/metrics/catalog';
-import { render } from '../src/metrics/exposition';
-import { SampleSet } from '../src/metrics/samples';
-import { parseExposition, promtoolCheck, value } from './helpers';
+import { createDiskCollector } from '../../src/collectors/disk';
+import { StatfsGate, type StatfsResult } from '../../src/collectors/disk/statfs_gate';
+import { driveOf, probeDriveLetters, volumesFromSysinfo } from '../../src/collectors/disk/volumes_windows';
+import { createMemoryCollector } from '../../src/collectors/memory';
+import { createLogger } from '../../src/log';
+import { familiesFor } from '../../src/metrics/catalog';
+import { render } from '../../src/metrics/exposition';
+import { SampleSet } from '../../src/metrics/samples';
+import { parseExposition, promtoolCheck, value } from '../helpers';
 
 const quiet = createLogger('error', 'logfmt', () => undefined);
 const ctx = (ms = 1000) => ({ deadline: Date.now() + ms, signal: new AbortController().signal });

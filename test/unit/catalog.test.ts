@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { ProcessMetrics } from '../src/collectors/process';
-import { CATALOG, familiesFor, LABEL_TEXT, LANGS, SOURCE_TEXT } from '../src/metrics/catalog';
-import { README, regenerate } from '../scripts/readme';
+import { ProcessMetrics } from '../../src/collectors/process';
+import { CATALOG, familiesFor, LABEL_TEXT, LANGS, SOURCE_TEXT } from '../../src/metrics/catalog';
+import { README, regenerate } from '../../scripts/readme';
 
 describe('metric catalog', () => {
   it('has unique, well-formed names with base-unit suffixes', () => {

@@ -2,17 +2,17 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { parseListenAddress } from '../src/cli';
-import { DEFAULT_FS_TYPES_EXCLUDE, DEFAULT_MOUNT_POINTS_EXCLUDE } from '../src/collectors/disk';
-import { decodeOctal, filterMounts, parseMountinfo, rootfsPrefix, stripRootfs } from '../src/collectors/disk/mounts_linux';
-import { parseMeminfo, parseZoneinfo } from '../src/collectors/memory/memory_linux';
-import { parseDuration, formatDuration } from '../src/duration';
-import { acceptsGzip, negotiateFormat } from '../src/http/negotiate';
-import { formatLine } from '../src/log';
-import { escapeLabelValue, formatValue, renderLabels } from '../src/metrics/samples';
+import { parseListenAddress } from '../../src/cli';
+import { DEFAULT_FS_TYPES_EXCLUDE, DEFAULT_MOUNT_POINTS_EXCLUDE } from '../../src/collectors/disk';
+import { decodeOctal, filterMounts, parseMountinfo, rootfsPrefix, stripRootfs } from '../../src/collectors/disk/mounts_linux';
+import { parseMeminfo, parseZoneinfo } from '../../src/collectors/memory/memory_linux';
+import { parseDuration, formatDuration } from '../../src/duration';
+import { acceptsGzip, negotiateFormat } from '../../src/http/negotiate';
+import { formatLine } from '../../src/log';
+import { escapeLabelValue, formatValue, renderLabels } from '../../src/metrics/samples';
 
 // Fixtures live in the source tree; tests run from build/test.
-const fixture = (name: string): string => readFileSync(join(__dirname, '..', '..', 'test', 'fixtures', name), 'utf8');
+const fixture = (name: string): string => readFileSync(join(__dirname, '..', '..', '..', 'test', 'fixtures', name), 'utf8');
 
 describe('meminfo', () => {
   it('reads MemAvailable and swap from a modern kernel, in bytes', () => {
