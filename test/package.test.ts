@@ -1,14 +1,15 @@
 // The standalone executables and the BlueKing archives, built for real by `npm run package`.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { closeSync, copyFileSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ARTIFACTS } from '../scripts/dist';
 import { readTar, readZip, type ArchiveEntry } from '../scripts/lib/archive-read';
 import { ROOT } from '../scripts/lib/steps';
-import { SUMS, TGZ, tgzEntries, writeArchive, zipEntries, ZIPS, type Entry } from '../scripts/package';
+import { ARM64_TGZ, SUMS, TGZ, tgzEntries, writeArchive, zipEntries, ZIPS, type Entry } from '../scripts/package';
 import { validate } from '../scripts/validate-package';
 import { familiesFor } from '../src/metrics/catalog';
 import bcrypt from 'bcryptjs';
@@ -232,6 +233,15 @@ describe('validate-package', () => {
     assert.equal(r.status, 1);
     assert.match(r.stderr, /missing info\.json/);
     assert.match(r.stderr, /missing logo\.png/);
+  });
+});
+
+describe('SHA256SUMS', () => {
+  it('lists every shipped file, the aarch64 ones included, with its real sha256', () => {
+    const listed = new Map(firstSums.trim().split('\n').map((l) => l.split('  ').reverse() as [string, string]));
+    const shipped = [ARTIFACTS.linux, ARTIFACTS.linuxArm64, ARTIFACTS.windows, ZIPS.linux, ZIPS.windows, ARM64_TGZ, TGZ];
+    assert.deepEqual([...listed.keys()].sort(), shipped.map((f) => basename(f)).sort());
+    for (const f of shipped) assert.equal(listed.get(basename(f)), createHash('sha256').update(readFileSync(f)).digest('hex'), basename(f));
   });
 });
 
