@@ -7,6 +7,7 @@ import * as http from 'node:http';
 import * as net from 'node:net';
 import { join } from 'node:path';
 import { ARTIFACTS, BUN_EXEC_ARGV, BUN_VERSION, bunExecutable, dist, NODE_VERSION, nodeSeaLinux, runtimeBinaries } from './dist';
+import { loaderNeeds, newestVersion } from './lib/elf';
 import { ROOT } from './lib/steps';
 
 const QUICK = process.argv.includes('--quick');
@@ -66,20 +67,10 @@ const FLOORS = {
   node: { name: `node ${NODE_VERSION}`, argv: () => [runtimeBinaries.node(), '-e', 'setInterval(()=>{},1e3)'] },
 };
 
-/** The newest GLIBC_ and GLIBCXX_ versions a binary asks of the host's loader (readelf). */
+/** The newest GLIBC_ and GLIBCXX_ versions a binary asks of the host's loader. */
 function loaderFloor(file: string): string {
-  const v = execFileSync('readelf', ['--version-info', '--wide', file], { encoding: 'utf8', maxBuffer: 64 << 20 });
-  const needed = v.slice(v.indexOf('.gnu.version_r'));
-  const newest = (lib: string): string => {
-    const all = [...needed.matchAll(new RegExp(`Name: ${lib}_([\\d.]+)`, 'g'))].map((m) => m[1]);
-    const cmp = (a: string, b: string): number => {
-      const [x, y] = [a.split('.').map(Number), b.split('.').map(Number)];
-      for (let i = 0; i < Math.max(x.length, y.length); i++) if ((x[i] ?? 0) !== (y[i] ?? 0)) return (x[i] ?? 0) - (y[i] ?? 0);
-      return 0;
-    };
-    return all.length ? `${lib}_${all.sort(cmp)[all.length - 1]}` : `no ${lib}`;
-  };
-  return `${newest('GLIBC')}, ${newest('GLIBCXX')}`;
+  const { versions } = loaderNeeds(file);
+  return (['GLIBC', 'GLIBCXX'] as const).map((lib) => newestVersion(versions, lib) ?? `no ${lib}`).join(', ');
 }
 
 /** Where the reference server is built (scripts/bench-reference.ts), and its body length. */
@@ -223,9 +214,9 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 async function main(): Promise<void> {
   ensureTools();
-  await dist();
+  const assets = await dist();
   mkdirSync(join(ROOT, 'build', 'bench'), { recursive: true });
-  await nodeSeaLinux(NODE_SEA_BIN);
+  await nodeSeaLinux(NODE_SEA_BIN, assets);
   mkdirSync(OUT, { recursive: true });
   const rows: Row[] = [];
   const dur = QUICK ? 1 : 5;
@@ -265,8 +256,10 @@ async function main(): Promise<void> {
   for (const who of [NE, OURS, OLD, REFERENCE]) {
     coldStart(who.argv(0)[0]);
     const r = await start(who);
-    await sleep(500);
-    idleOf.set(who, mem(r.pid)); // after the one scrape that showed it is up
+    if (who === OURS || who === OLD) {
+      await sleep(500);
+      idleOf.set(who, mem(r.pid)); // after the one scrape that showed it is up
+    }
     if (who === OURS) referenceBodyBytes = (await fetchBody(r.port)).length;
     const marks: Array<{ rss: number; anon: number }> = [];
     let done = 0;

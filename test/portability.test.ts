@@ -13,34 +13,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ARTIFACTS } from '../scripts/dist';
+import { compareVersions, loaderNeeds } from '../scripts/lib/elf';
 import { fuseUnavailable, mountDead, releaseDead, type DeadMount } from './fuse/mount';
 import { ended, memTotalBytes, parseExposition, promtoolCheck, shippedLinux, startExporter, statf, value } from './helpers';
 
 /** The newest versions a CentOS 7 / RHEL 7 / TencentOS 2 / Alibaba Cloud Linux 2 host has. */
-const FLOOR = { GLIBC: [2, 17], GLIBCXX: [3, 4, 19] } as const;
+const FLOOR = { GLIBC: '2.17', GLIBCXX: '3.4.19' } as const;
 /** Libraries glibc 2.17 hosts have in their base system. */
 const BASE_LIBS = /^(libc\.so\.6|libm\.so\.6|libdl\.so\.2|libpthread\.so\.0|librt\.so\.1|ld-linux-(x86-64|aarch64)\.so\.[12])$/;
 
-/** The version requirements (GLIBC_2.17, ...) and the NEEDED libraries of an ELF file. */
-export function loaderNeeds(file: string): { versions: string[]; libs: string[] } {
-  const v = execFileSync('readelf', ['--version-info', '--wide', file], { encoding: 'utf8', maxBuffer: 64 << 20 });
-  const d = execFileSync('readelf', ['--dynamic', '--wide', file], { encoding: 'utf8' });
-  // Only the "needed" section (.gnu.version_r) says what the host must provide.
-  const needed = v.slice(v.indexOf('.gnu.version_r'));
-  return {
-    versions: [...new Set([...needed.matchAll(/Name: (GLIBC(?:XX)?_[\d.]+)/g)].map((m) => m[1]))],
-    libs: [...d.matchAll(/\(NEEDED\)\s+Shared library: \[([^\]]+)\]/g)].map((m) => m[1]),
-  };
-}
-
+/** A symbol version newer than the floor for its library. */
 const newer = (version: string): boolean => {
   const [lib, num] = version.split('_');
-  const floor = FLOOR[lib as keyof typeof FLOOR];
-  const parts = num.split('.').map(Number);
-  for (let i = 0; i < Math.max(parts.length, floor.length); i++) {
-    if ((parts[i] ?? 0) !== (floor[i] ?? 0)) return (parts[i] ?? 0) > (floor[i] ?? 0);
-  }
-  return false;
+  return compareVersions(num, FLOOR[lib as keyof typeof FLOOR]) > 0;
 };
 
 describe('what the Linux executables ask of the host', () => {
