@@ -37,6 +37,10 @@ export const ARTIFACTS: Record<Target, string> = {
   linuxArm64: join(DIST, 'exporter-linux-arm64'),
   windows: join(DIST, 'exporter-windows.exe'),
 };
+/** The Windows service host (packaging/windows/service): native, as the SCM needs. */
+export const SERVICE_HOST = join(DIST, 'sys-exporter-service.exe');
+const SERVICE_SOURCE = join(ROOT, 'packaging', 'windows', 'service', 'sys-exporter-service.c');
+const MINGW = 'x86_64-w64-mingw32-gcc';
 const WORK = join(ROOT, 'build', 'sea');
 const STAMP = join(DIST, '.dist-stamp');
 const SENTINEL = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
@@ -172,6 +176,21 @@ async function buildAt(out: string, check: ((file: string) => string) | undefine
   }
 }
 
+/** Builds the service host with Debian's mingw-w64; no PE timestamp, so builds are reproducible. */
+async function serviceHost(out: string): Promise<void> {
+  await buildAt(out, undefined, (tmp, name) =>
+    step(`${name} (mingw-w64)`, () => {
+      try {
+        execFileSync(MINGW, ['-municode', '-O2', '-s', '-Wall', '-Wno-missing-field-initializers', '-Wl,--no-insert-timestamp', '-o', tmp, SERVICE_SOURCE, '-ladvapi32', '-lshell32', '-lole32'], { stdio: ['ignore', 'ignore', 'pipe'] });
+      } catch (err) {
+        const e = err as NodeJS.ErrnoException & { stderr?: Buffer };
+        throw new Error(e.code === 'ENOENT' ? `${MINGW} is missing (Debian package gcc-mingw-w64-x86-64)` : String(e.stderr ?? e.message).trim());
+      }
+      return size(tmp);
+    }).then(() => undefined),
+  );
+}
+
 /**
  * Removes the Authenticode signature of node.exe: injection invalidates it, and a PE with a
  * broken certificate table is worse than an unsigned one. Clears the security data directory
@@ -287,10 +306,10 @@ export async function dist(): Promise<Asset[]> {
     assets = await bundle(revision);
     return `${size(join(WORK, 'sys-exporter.js'))}; assets: ${assets.map((a) => `${a.name} ${size(a.file)}`).join(', ')}`;
   });
-  const inputs = [join(WORK, 'sys-exporter.js'), BUN_BUNDLE, ...assets.map((a) => a.file)].map((f) => sha256(readFileSync(f)));
+  const inputs = [join(WORK, 'sys-exporter.js'), BUN_BUNDLE, SERVICE_SOURCE, ...assets.map((a) => a.file)].map((f) => sha256(readFileSync(f)));
   // This file holds the pinned versions and hashes of every base binary.
   const key = sha256(`${inputs.join('\n')}\n${readFileSync(__filename, 'utf8')}`);
-  const upToDate = existsSync(STAMP) && readFileSync(STAMP, 'utf8') === key && Object.values(ARTIFACTS).every((a) => existsSync(a));
+  const upToDate = existsSync(STAMP) && readFileSync(STAMP, 'utf8') === key && [...Object.values(ARTIFACTS), SERVICE_HOST].every((a) => existsSync(a));
   if (upToDate) {
     console.log(`dist: executables are up to date for this source (${revision})`);
   } else {
@@ -298,9 +317,10 @@ export async function dist(): Promise<Asset[]> {
     await bunExecutable('linux', BUN_BUNDLE, ARTIFACTS.linux, checkVersion(revision));
     await bunExecutable('linuxArm64', BUN_BUNDLE, ARTIFACTS.linuxArm64);
     await seaExecutable('windows', join(WORK, 'sys-exporter.js'), assets, ARTIFACTS.windows);
+    await serviceHost(SERVICE_HOST);
     writeFileSync(STAMP, key);
   }
-  for (const a of Object.values(ARTIFACTS)) console.log(`  ${relative(ROOT, a)}: ${(statSync(a).size / 1e6).toFixed(1)} MB`);
+  for (const a of [...Object.values(ARTIFACTS), SERVICE_HOST]) console.log(`  ${relative(ROOT, a)}: ${(statSync(a).size / 1e6).toFixed(1)} MB`);
   console.log(`dist: done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   return assets;
 }

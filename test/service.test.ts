@@ -115,70 +115,189 @@ describe('systemd', () => {
 
 
 describe('Windows service under wine', { skip: wineSkip }, () => {
-  it('install-service.bat, net start, scrape, net stop, uninstall-service.bat', async (t) => {
-    const env = wineEnv();
-    const dir = join(work, 'win pkg'); // a space in the path, as in "C:\Program Files"
+  // What an administrator does with the zip, in order, on one wine prefix: the service manager,
+  // registry, sc, net, taskkill and cmd are wine's own. The folder has spaces and parentheses,
+  // as "C:\Program Files (x86)\..." or a second download "... (1)" have.
+  const env = wineEnv();
+  const drive = join(env.WINEPREFIX!, 'drive_c');
+  const programs = join(drive, 'Program Files', 'sys-exporter');
+  const data = join(drive, 'ProgramData', 'sys-exporter');
+  const logFile = join(data, 'logs', 'sys-exporter.log');
+  const KEY = 'HKLM\\SYSTEM\\CurrentControlSet\\Services\\sys_exporter';
+  let dir: string;
+  let port: number;
+  const winPath = (p: string) => `Z:${p.replace(/\//g, '\\')}`;
+  const wine = (...args: string[]) => {
+    const r = spawnSync(WINE, args, { env, encoding: 'utf8', timeout: 120_000, stdio: ['ignore', 'pipe', 'pipe'] });
+    return { code: r.status, out: `${r.stdout ?? ''}${r.stderr ?? ''}`.replace(/\0/g, '') };
+  };
+  // "call" keeps cmd /c from stripping the quotes around a path with parentheses in it.
+  const bat = (name: string, ...args: string[]) => wine('cmd', '/c', 'call', winPath(join(dir, name)), ...args);
+  const host = (...args: string[]) => wine(`C:\\Program Files\\sys-exporter\\sys-exporter-service.exe`, ...args);
+  const regValue = (name: string, key = KEY) => /REG_\w+\s+(.*)$/m.exec(wine('reg', 'query', key, '/v', name).out)?.[1]?.trim();
+  const scrape = () => request(`http://127.0.0.1:${port}/metrics`, {}, 'GET', 3000).then((r) => r.body.toString(), () => '');
+  const serving = async (ms: number) => {
+    for (const t0 = Date.now(); Date.now() - t0 < ms; await sleep(250)) if (/^sys_memory_total_bytes \d+$/m.test(await scrape())) return true;
+    return false;
+  };
+  const settings = (text: string) => writeFileSync(join(data, 'sys-exporter.yml'), text);
+  // Wine's net stop returns before the service has stopped (Windows' waits): wait for it here.
+  const netStop = async () => {
+    const r = wine('net', 'stop', 'sys_exporter');
+    for (const t0 = Date.now(); Date.now() - t0 < 20_000; await sleep(200)) if (!/STATE\s+:\s+\d\s+(RUNNING|STOP_PENDING)/.test(wine('sc', 'query', 'sys_exporter').out)) break;
+    return r;
+  };
+
+  before(async () => {
+    dir = join(work, 'Program Files (x86) sys-exporter (1)');
     extract(ZIPS.windows, dir);
-    for (const f of ['nssm.exe', 'install-service.bat', 'uninstall-service.bat', 'exporter-windows.exe']) assert.ok(existsSync(join(dir, f)), f);
-    assert.match(readFileSync(join(dir, 'install-service.bat'), 'utf8'), /\r\n/, 'batch files have CRLF line ends');
-    const port = await freePort();
-    writeFileSync(join(dir, 'sys-exporter.yml'), `web.listen-address: "127.0.0.1:${port}"\n`);
-    const winPath = (p: string) => `Z:${p.replace(/\//g, '\\')}`;
-    const cmd = (...args: string[]) => {
-      const t0 = Date.now();
-      const r = spawnSync(WINE, args, { env, encoding: 'utf8', timeout: 60_000, stdio: ['ignore', 'pipe', 'pipe'] });
-      t.diagnostic(`wine ${args.join(' ')}: exit ${r.status} after ${Date.now() - t0} ms`);
-      return { code: r.status, out: `${r.stdout ?? ''}${r.stderr ?? ''}`.replace(/\0/g, '') };
-    };
-    // Every wine "boot" (first process after the wineserver ends) starts automatic services, as
-    // Windows does at boot. Keep one wineserver up for the whole test and remove any leftover
-    // service first, so that `net start` below is what starts ours.
+    // One wineserver for the whole suite; each wine "boot" starts automatic services, as Windows
+    // does, so leftovers from an earlier run are removed first.
     spawnSync('wineserver', ['-k'], { env });
-    spawnSync('wineserver', ['-p'], { env, stdio: 'ignore' }); // daemonizes; no pipes to wait on
-    // Boot without pipes: the daemons it starts would hold them open and stall the reader.
+    spawnSync('wineserver', ['-p'], { env, stdio: 'ignore' });
     spawnSync(WINE, ['wineboot'], { env, stdio: 'ignore', timeout: 120_000 });
-    cmd('net', 'stop', 'sys_exporter');
-    cmd('sc', 'delete', 'sys_exporter');
+    await netStop();
+    wine('sc', 'delete', 'sys_exporter');
+    rmSync(programs, { recursive: true, force: true });
+    rmSync(data, { recursive: true, force: true });
+  });
+  after(async () => {
+    await netStop();
+    wine('sc', 'delete', 'sys_exporter');
+    spawnSync('wineserver', ['-k'], { env });
+  });
+
+  it('the zip carries the service host, the scripts with CRLF ends, and loopback-only settings', () => {
+    for (const f of ['sys-exporter-service.exe', 'install-service.bat', 'uninstall-service.bat', 'exporter-windows.exe', 'sys-exporter.yml']) assert.ok(existsSync(join(dir, f)), f);
+    assert.ok(!existsSync(join(dir, 'nssm.exe')), 'no NSSM');
+    for (const f of ['install-service.bat', 'uninstall-service.bat', 'sys-exporter.yml']) assert.doesNotMatch(readFileSync(join(dir, f), 'utf8'), /[^\r]\n/, f);
+    assert.match(readFileSync(join(dir, 'sys-exporter.yml'), 'utf8'), /^web\.listen-address: "127\.0\.0\.1:9601"\r$/m);
+  });
+
+  it('refuses a foreign service called sys_exporter and leaves it alone', () => {
+    assert.equal(wine('sc', 'create', 'sys_exporter', 'binPath=', 'C:\\windows\\system32\\notepad.exe').code, 0);
     try {
-      const inst = cmd('cmd', '/c', winPath(join(dir, 'install-service.bat')));
-      assert.equal(inst.code, 0, inst.out);
-      assert.match(inst.out, /installed service sys_exporter/);
-      const again = cmd('cmd', '/c', winPath(join(dir, 'install-service.bat')));
-      assert.equal(again.code, 0, again.out);
-      assert.match(again.out, /already exists/);
-      assert.equal(readFileSync(join(dir, 'sys-exporter.yml'), 'utf8'), `web.listen-address: "127.0.0.1:${port}"\n`, 'settings kept');
-
-      const start = cmd('net', 'start', 'sys_exporter');
-      assert.equal(start.code, 0, start.out);
-      let text = '';
-      for (let i = 0; i < 60 && !/^sys_disk_size_bytes\{.*mountpoint="C:"\}/m.test(text); i++) {
-        await sleep(500);
-        text = await request(`http://127.0.0.1:${port}/metrics`, {}, 'GET', 3000).then((r) => r.body.toString(), () => '');
-      }
-      assert.match(text, /^sys_memory_total_bytes \d+$/m);
-      assert.match(text, /^sys_disk_size_bytes\{device="C:",fstype="[^"]*",mountpoint="C:"\} \d+$/m);
-
-      const stop = cmd('net', 'stop', 'sys_exporter');
-      assert.equal(stop.code, 0, stop.out);
-      let refused = false;
-      for (let i = 0; i < 50 && !refused; i++) {
-        refused = await request(`http://127.0.0.1:${port}/metrics`, {}, 'GET', 1000).then(() => false, () => true);
-        if (!refused) await sleep(200);
-      }
-      assert.ok(refused, 'the exporter stopped with the service');
-      assert.match(readFileSync(join(dir, 'sys-exporter.log'), 'utf8'), /msg="sys-exporter started"/, 'stdout/stderr go to the log file');
-
-      const un = cmd('cmd', '/c', winPath(join(dir, 'uninstall-service.bat')));
-      assert.equal(un.code, 0, un.out);
-      assert.match(un.out, /removed service sys_exporter/);
-      assert.notEqual(cmd('sc', 'query', 'sys_exporter').code, 0, 'the service is gone');
-      const un2 = cmd('cmd', '/c', winPath(join(dir, 'uninstall-service.bat')));
-      assert.equal(un2.code, 0, un2.out);
-      assert.match(un2.out, /not installed/);
+      const r = bat('install-service.bat');
+      assert.equal(r.code, 1, r.out);
+      assert.match(r.out, /already exists and is not sys-exporter's \(it runs C:\\windows\\system32\\notepad\.exe\)/);
+      assert.match(r.out, /FAILED: nothing was started/);
+      assert.equal(regValue('ImagePath'), 'C:\\windows\\system32\\notepad.exe');
+      assert.ok(!existsSync(programs), 'nothing copied');
     } finally {
-      cmd('cmd', '/c', winPath(join(dir, 'uninstall-service.bat')));
-      spawnSync('wineserver', ['-k'], { env });
+      wine('sc', 'delete', 'sys_exporter');
     }
+  });
+
+  it('installs from a folder with parentheses: Program Files, quoted ImagePath, LocalService, running', async () => {
+    port = await freePort();
+    mkdirSync(data, { recursive: true });
+    settings(`web.listen-address: "127.0.0.1:${port}"\n`);
+    const r = bat('install-service.bat');
+    assert.equal(r.code, 0, r.out);
+    assert.match(r.out, /copied the programs to C:\\Program Files\\sys-exporter/);
+    assert.match(r.out, /installed service sys_exporter/);
+    assert.match(r.out, /sys_exporter is running/);
+    assert.doesNotMatch(r.out, /not installed|error|syntax/i);
+    for (const f of ['exporter-windows.exe', 'sys-exporter-service.exe', 'uninstall-service.bat']) assert.ok(readFileSync(join(programs, f)).equals(readFileSync(join(dir, f))), f);
+    assert.equal(regValue('ImagePath'), '"C:\\Program Files\\sys-exporter\\sys-exporter-service.exe"');
+    assert.equal(regValue('ObjectName'), 'NT AUTHORITY\\LocalService');
+    assert.equal(regValue('Start'), '0x2', 'starts at boot');
+    assert.equal(readFileSync(join(data, 'sys-exporter.yml'), 'utf8'), `web.listen-address: "127.0.0.1:${port}"\n`, 'existing settings kept');
+    assert.ok(await serving(5000), 'serves once install-service.bat returns');
+    assert.match(await scrape(), /^sys_disk_size_bytes\{device="[^"]+",fstype="[^"]*",mountpoint="C:"\} \d+$/m);
+  });
+
+  it('restarts the exporter 5 s after it dies', async () => {
+    assert.equal(wine('taskkill', '/F', '/IM', 'exporter-windows.exe').code, 0);
+    const t0 = Date.now();
+    for (; Date.now() - t0 < 3000 && (await scrape()) !== ''; ) await sleep(100);
+    assert.equal(await scrape(), '', 'down after the kill');
+    assert.ok(await serving(15_000), 'serving again');
+    assert.match(readFileSync(logFile, 'utf8'), /level=error source=sys-exporter-service msg="exporter-windows.exe exited with code \d+ while serving; restarting it in 5 s"/);
+  });
+
+  it('stops gracefully: net stop reaches the exporter, which closes its listener itself', async () => {
+    const before = readFileSync(logFile, 'utf8').length;
+    const r = await netStop();
+    assert.equal(r.code, 0, r.out);
+    assert.equal(await scrape(), '');
+    const log = readFileSync(logFile, 'utf8').slice(before);
+    assert.match(log, /msg="shutting down"/);
+    assert.match(log, /msg=stopped\r?\n/);
+    assert.match(log, /msg="exporter-windows.exe stopped with code 0"/);
+    assert.doesNotMatch(log, /terminated/);
+  });
+
+  it('a start that fails shows as failed, with the reason from the log', () => {
+    settings('web.listen-address: "127.0.0.1:notaport"\n');
+    const r = host('start');
+    assert.equal(r.code, 1, r.out);
+    assert.match(r.out, /sys_exporter failed to start: the exporter exited with code 2/);
+    assert.match(r.out, /sys-exporter: error: .*notaport/, 'the exporter\'s own error line');
+    const q = wine('sc', 'query', 'sys_exporter').out;
+    assert.match(q, /STATE\s+:\s+1\s+STOPPED/);
+    assert.match(q, /WIN32_EXIT_CODE\s+:\s+1066/, 'ERROR_SERVICE_SPECIFIC_ERROR');
+    assert.match(q, /SERVICE_EXIT_CODE\s+:\s+2\b/);
+    // (Wine's net start does not wait for the outcome; Windows' reports error 1066 here.)
+  });
+
+  it('upgrades in place: stops, replaces the programs, keeps the settings, starts', async () => {
+    settings(`web.listen-address: "127.0.0.1:${port}"\n`);
+    assert.equal(host('start').code, 0);
+    writeFileSync(join(programs, 'exporter-windows.exe'), 'old build'); // what the upgrade replaces
+    const r = bat('install-service.bat');
+    assert.equal(r.code, 0, r.out);
+    assert.match(r.out, /stopped sys_exporter/);
+    assert.match(r.out, /updated service sys_exporter/);
+    assert.ok(readFileSync(join(programs, 'exporter-windows.exe')).equals(readFileSync(join(dir, 'exporter-windows.exe'))));
+    assert.equal(readFileSync(join(data, 'sys-exporter.yml'), 'utf8'), `web.listen-address: "127.0.0.1:${port}"\n`);
+    assert.ok(await serving(5000));
+  });
+
+  it('rotates its log and keeps only the number of files set', async () => {
+    assert.equal((await netStop()).code, 0);
+    assert.equal(wine('reg', 'add', `${KEY}\\Parameters`, '/v', 'LogFileBytes', '/t', 'REG_DWORD', '/d', '4096', '/f').code, 0);
+    assert.equal(wine('reg', 'add', `${KEY}\\Parameters`, '/v', 'LogFiles', '/t', 'REG_DWORD', '/d', '2', '/f').code, 0);
+    // Each start and stop writes about 1 KB: ten of them pass 4 KB several times over.
+    for (let i = 0; i < 10; i++) {
+      const start = host('start');
+      assert.equal(start.code, 0, `start ${i}: ${start.out}`);
+      const stop = host('stop');
+      assert.equal(stop.code, 0, `stop ${i}: ${stop.out}`);
+    }
+    const files = readdirSync(join(data, 'logs')).sort();
+    assert.deepEqual(files, ['sys-exporter.log', 'sys-exporter.log.1', 'sys-exporter.log.2']);
+    for (const f of files) assert.ok(statSync(join(data, 'logs', f)).size <= 4096 + 2048, f);
+    wine('reg', 'delete', `${KEY}\\Parameters`, '/f');
+  });
+
+  it('takes over an NSSM-based install of sys_exporter (version 1.0), keeping nothing of NSSM', async () => {
+    await netStop();
+    wine('sc', 'delete', 'sys_exporter');
+    assert.equal(wine('sc', 'create', 'sys_exporter', 'binPath=', 'C:\\old folder\\nssm.exe').code, 0);
+    assert.equal(wine('reg', 'add', `${KEY}\\Parameters`, '/v', 'Application', '/d', 'C:\\old folder\\exporter-windows.exe', '/f').code, 0);
+    const r = bat('install-service.bat');
+    assert.equal(r.code, 0, r.out);
+    assert.match(r.out, /moved service sys_exporter from NSSM/);
+    assert.equal(regValue('ImagePath'), '"C:\\Program Files\\sys-exporter\\sys-exporter-service.exe"');
+    assert.equal(regValue('Application', `${KEY}\\Parameters`), undefined, 'NSSM parameters removed');
+    assert.ok(await serving(5000));
+  });
+
+  it('uninstalls cleanly and safely twice; settings and logs stay unless /purge', () => {
+    const r = bat('uninstall-service.bat');
+    assert.equal(r.code, 0, r.out);
+    assert.match(r.out, /removed service sys_exporter/);
+    assert.notEqual(wine('sc', 'query', 'sys_exporter').code, 0, 'the service is gone');
+    assert.ok(!existsSync(programs), 'programs removed');
+    assert.ok(existsSync(join(data, 'sys-exporter.yml')) && existsSync(logFile), 'settings and logs kept');
+    const again = bat('uninstall-service.bat', '/purge');
+    assert.equal(again.code, 0, again.out);
+    assert.match(again.out, /not installed/);
+    assert.ok(!existsSync(data), '/purge removes settings and logs');
+    const bad = bat('install-service.bat', '/nonsense');
+    assert.equal(bad.code, 1);
+    assert.match(bad.out, /unknown argument \/nonsense: the only one is \/firewall/);
   });
 });
 

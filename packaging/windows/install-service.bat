@@ -1,101 +1,88 @@
 @echo off
-rem Installs exporter-windows.exe as the Windows service "sys_exporter" with NSSM (nssm.exe,
-rem shipped alongside: a Node executable cannot answer the Service Control Manager itself).
-rem Settings live in sys-exporter.yml next to this script: edit it, then restart the service.
-rem Safe to run again: an existing service keeps its name and gets these settings re-applied.
+rem Installs sys-exporter as the Windows service "sys_exporter", or upgrades it in place.
+rem   install-service.bat             install, or upgrade, and start
+rem   install-service.bat /firewall   the same, and allow inbound connections to the exporter
+rem                                   on domain and private networks
+rem Programs go to %ProgramFiles%\sys-exporter, where only administrators can change them;
+rem settings and logs to %ProgramData%\sys-exporter. The service runs as LocalService.
+rem Safe to run again: an upgrade stops the service, replaces the programs, keeps the settings.
+rem No path is printed inside a parenthesised block: a closing parenthesis in a path, as in
+rem Program Files x86, would end the block there.
 setlocal
-set "SVC=sys_exporter"
-set "DIR=%~dp0"
-set "NSSM=%DIR%nssm.exe"
+set "CMDLINE=%cmdcmdline%"
+if not defined CMDLINE set "CMDLINE=unknown"
+set "CMDLINE=%CMDLINE:"=%"
+set "SRC=%~dp0"
+set "DEST=%ProgramFiles%\sys-exporter"
+set "FIREWALL="
+if "%~1"=="" goto :args_done
+if /i "%~1"=="/firewall" goto :firewall_arg
+echo install-service: unknown argument %1: the only one is /firewall
+goto :failed
+:firewall_arg
+set "FIREWALL=1"
+:args_done
 
-net session >nul 2>&1
-if errorlevel 1 (
-  echo install-service: administrator rights are required: run this script from an elevated prompt ^(Run as administrator^).
-  exit /b 1
-)
-if not exist "%NSSM%" (
-  echo install-service: %NSSM% is missing: extract the whole package, not just the exe.
-  exit /b 1
-)
-if not exist "%DIR%exporter-windows.exe" (
-  echo install-service: %DIR%exporter-windows.exe is missing.
-  exit /b 1
-)
-if not exist "%DIR%sys-exporter.yml" (
-  (
-    echo # sys-exporter settings: keys are the flag names ^(see exporter-windows.exe --help^).
-    echo # After a change: net stop sys_exporter ^&^& net start sys_exporter
-    echo web.listen-address: ":9601"
-  ) > "%DIR%sys-exporter.yml"
-  echo install-service: wrote default settings to %DIR%sys-exporter.yml
-)
+set "MISSING="
+for %%f in (exporter-windows.exe sys-exporter-service.exe sys-exporter.yml uninstall-service.bat) do if not exist "%SRC%%%f" set "MISSING=%%f"
+if not defined MISSING goto :files_ok
+echo install-service: %MISSING% is missing next to this script: extract the whole zip, then run it again.
+goto :failed
+:files_ok
 
-rem Exit codes are checked with "if errorlevel", not "||", and the install by querying the
-rem service afterwards: NSSM's install exit code is not reliable everywhere (wine says 5).
-"%NSSM%" status %SVC% >nul 2>&1
-if errorlevel 1 (
-  "%NSSM%" install %SVC% "%DIR%exporter-windows.exe" >nul 2>&1
-  "%NSSM%" status %SVC% >nul 2>&1
-  if errorlevel 1 goto :failed
-  echo install-service: installed service %SVC%
-) else (
-  echo install-service: service %SVC% already exists: re-applying its settings
-)
+rem Administrator rights, and no foreign service already called sys_exporter.
+"%SRC%sys-exporter-service.exe" preflight
+if errorlevel 1 goto :failed
+rem An upgrade: the running service lets go of the programs before they are replaced.
+"%SRC%sys-exporter-service.exe" stop
+if errorlevel 1 goto :failed
+
+if /i "%SRC%"=="%DEST%\" goto :copied
+if not exist "%DEST%\" mkdir "%DEST%"
+if not exist "%DEST%\" goto :copy_failed
 set "FAILED="
-call :set Application "%DIR%exporter-windows.exe"
-rem Relative to AppDirectory, so that a path with spaces needs no quoting.
-call :set AppDirectory "%DIR:~0,-1%"
-call :set AppParameters --config.file=sys-exporter.yml
-call :set DisplayName sys-exporter
-call :set Description "Host metrics (memory, disk, scrape health) for Prometheus and BlueKing"
-call :set Start SERVICE_AUTO_START
-rem Restart 5 s after a failure; on stop, Ctrl+C first, which the exporter handles gracefully.
-call :set AppExit Default Restart
-call :set AppRestartDelay 5000
-call :set AppStopMethodConsole 7000
-call :set AppStdout "%DIR%sys-exporter.log"
-call :set AppStderr "%DIR%sys-exporter.log"
-call :set AppRotateFiles 1
-call :set AppRotateOnline 1
-call :set AppRotateBytes 10485760
-if defined FAILED goto :failed
-echo install-service: %SVC% starts automatically, restarts 5 s after a failure, logs to %DIR%sys-exporter.log ^(rotated at 10 MB^)
-echo install-service: next: net start %SVC%
+for %%f in (exporter-windows.exe sys-exporter-service.exe sys-exporter.yml install-service.bat uninstall-service.bat) do call :copy %%f
+if defined FAILED goto :copy_failed
+echo install-service: copied the programs to %DEST%
+:copied
+
+"%DEST%\sys-exporter-service.exe" install "%SRC%sys-exporter.yml"
+if errorlevel 1 goto :failed
+
+if not defined FIREWALL goto :firewall_done
+netsh advfirewall firewall delete rule name="sys-exporter" >nul 2>&1
+netsh advfirewall firewall add rule name="sys-exporter" dir=in action=allow program="%DEST%\exporter-windows.exe" protocol=TCP profile=domain,private enable=yes >nul
+if errorlevel 1 goto :firewall_failed
+echo install-service: firewall rule "sys-exporter" allows inbound TCP to exporter-windows.exe ^(domain and private networks^)
+:firewall_done
+
+"%DEST%\sys-exporter-service.exe" start
+if errorlevel 1 goto :failed
+echo install-service: done. Settings: %ProgramData%\sys-exporter\sys-exporter.yml
+echo install-service: after a change to them: net stop sys_exporter, then net start sys_exporter
+call :pause_if_double_clicked
 exit /b 0
 
-:set
-"%NSSM%" set %SVC% %* >nul 2>&1
-if errorlevel 1 (
-  set "FAILED=1"
-  echo install-service: NSSM could not set %1
-)
+:copy
+copy /y "%SRC%%1" "%DEST%\%1" >nul
+if errorlevel 1 set "FAILED=%1"
 exit /b 0
 
-:failed
-  echo install-service: installed service %SVC%
-) else (
-  echo install-service: service %SVC% already exists: re-applying its settings
-  "%NSSM%" set %SVC% Application "%DIR%exporter-windows.exe" >nul || goto :failed
-)
-rem Relative to AppDirectory, so that a path with spaces needs no quoting.
-"%NSSM%" set %SVC% AppDirectory "%DIR:~0,-1%" >nul || goto :failed
-"%NSSM%" set %SVC% AppParameters --config.file=sys-exporter.yml >nul || goto :failed
-"%NSSM%" set %SVC% DisplayName "sys-exporter" >nul || goto :failed
-"%NSSM%" set %SVC% Description "Host metrics (memory, disk, scrape health) for Prometheus and BlueKing" >nul || goto :failed
-"%NSSM%" set %SVC% Start SERVICE_AUTO_START >nul || goto :failed
-rem Restart on failure after 5 s; Ctrl+C first on stop, which the exporter handles gracefully.
-"%NSSM%" set %SVC% AppExit Default Restart >nul || goto :failed
-"%NSSM%" set %SVC% AppRestartDelay 5000 >nul || goto :failed
-"%NSSM%" set %SVC% AppStopMethodConsole 7000 >nul || goto :failed
-"%NSSM%" set %SVC% AppStdout "%DIR%sys-exporter.log" >nul || goto :failed
-"%NSSM%" set %SVC% AppStderr "%DIR%sys-exporter.log" >nul || goto :failed
-"%NSSM%" set %SVC% AppRotateFiles 1 >nul || goto :failed
-"%NSSM%" set %SVC% AppRotateOnline 1 >nul || goto :failed
-"%NSSM%" set %SVC% AppRotateBytes 10485760 >nul || goto :failed
-echo install-service: %SVC% starts automatically, restarts 5 s after a failure, logs to %DIR%sys-exporter.log ^(rotated at 10 MB^)
-echo install-service: next: net start %SVC%
-exit /b 0
+:copy_failed
+echo install-service: could not copy %FAILED% to %DEST%
+goto :failed
+
+:firewall_failed
+echo install-service: netsh could not add the firewall rule "sys-exporter"
+goto :failed
 
 :failed
-echo install-service: NSSM failed to install or configure the service %SVC%.
+echo install-service: FAILED: nothing was started
+call :pause_if_double_clicked
 exit /b 1
+
+rem A window opened by a double-click (cmd /c) closes when the script ends: keep it open to be
+rem read. Wine's cmd has no %cmdcmdline%, so it never pauses there.
+:pause_if_double_clicked
+if /i not "%CMDLINE%"=="%CMDLINE:/c =%" pause
+exit /b 0

@@ -1,0 +1,700 @@
+/*
+ * sys-exporter-service.exe: the Windows service host for exporter-windows.exe.
+ *
+ * A Node executable cannot answer the Service Control Manager, so this small native program is
+ * the service. It starts the exporter beside it, reports "running" only once the exporter says
+ * it is listening (a failed start shows as failed, with the exporter's exit code), stops it
+ * gracefully before it would kill it, restarts it 5 s after a crash, and writes its output to a
+ * log that it rotates and prunes. It replaces NSSM 2.23, whose console handling fails on
+ * Windows 10 1703 and later (see README).
+ *
+ * Host and exporter talk over a named pipe whose name the exporter finds in
+ * SYS_EXPORTER_SERVICE_PIPE: the exporter connects once it listens (ready), and stops gracefully
+ * when the host writes "stop" or the pipe closes (the host is gone). No console is involved, so
+ * neither the console-inheritance failure nor Ctrl+C delivery can get in the way.
+ *
+ * Commands (install-service.bat and uninstall-service.bat run them):
+ *   sys-exporter-service.exe preflight    exit 1 with a reason unless install can proceed
+ *   sys-exporter-service.exe install [defaults.yml]
+ *                                         create or update the service (quoted ImagePath,
+ *                                         LocalService, restart on failure), the data folders,
+ *                                         and the settings from defaults.yml if there are none
+ *   sys-exporter-service.exe start        start it and wait: exit 1 with the log tail if it fails
+ *   sys-exporter-service.exe stop         stop it and wait
+ *   sys-exporter-service.exe uninstall    stop and delete it
+ * Run by the Service Control Manager it takes no arguments.
+ *
+ * Built with Debian's mingw-w64 by scripts/dist.ts (-municode: wmain).
+ */
+#define WIN32_LEAN_AND_MEAN
+#ifndef UNICODE
+#define UNICODE
+#endif
+#ifndef _UNICODE
+#define _UNICODE
+#endif
+#include <windows.h>
+#include <initguid.h>
+#include <aclapi.h>
+#include <sddl.h>
+#include <shlobj.h>
+#include <knownfolders.h>
+#include <stdio.h>
+#include <stdarg.h>
+#include <wchar.h>
+
+#define SVC_NAME L"sys_exporter"
+#define SVC_DISPLAY L"sys-exporter"
+#define SVC_DESCRIPTION L"Host metrics (memory, disk, scrape health) for Prometheus and BlueKing."
+#define SVC_ACCOUNT L"NT AUTHORITY\\LocalService"
+#define HOST_EXE L"sys-exporter-service.exe"
+#define EXPORTER_EXE L"exporter-windows.exe"
+#define NSSM_EXE L"nssm.exe"
+#define SERVICE_KEY L"SYSTEM\\CurrentControlSet\\Services\\" SVC_NAME
+
+/* The exporter has 60 s to start listening; its own stop takes at most 5.5 s. */
+#define READY_TIMEOUT_MS 60000
+#define STOP_TIMEOUT_MS 10000
+#define RESTART_DELAY_MS 5000
+#define DEFAULT_LOG_BYTES (10u * 1024 * 1024)
+#define DEFAULT_LOG_FILES 5
+
+/* Folders: %ProgramData%\sys-exporter holds the settings (administrators write, the service
+ * reads) and logs\ (the service writes). Protected DACLs: nothing inherited from ProgramData,
+ * where every user may create files. */
+#define DATA_SDDL L"D:PAI(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)(A;OICI;0x1200a9;;;LS)"
+#define LOGS_SDDL L"D:PAI(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)(A;OICI;0x1301bf;;;LS)"
+
+static wchar_t g_dir[MAX_PATH];      /* folder of this executable, no trailing backslash */
+static wchar_t g_data[MAX_PATH];     /* %ProgramData%\sys-exporter */
+static wchar_t g_logs[MAX_PATH];     /* ...\logs */
+static wchar_t g_log[MAX_PATH];      /* ...\logs\sys-exporter.log */
+static wchar_t g_config[MAX_PATH];   /* ...\sys-exporter.yml */
+
+/* ---- console output of the commands ---------------------------------------------------- */
+
+static void say(const wchar_t *fmt, ...) {
+  wchar_t buf[2048];
+  va_list ap;
+  va_start(ap, fmt);
+  _vsnwprintf(buf, 2047, fmt, ap);
+  va_end(ap);
+  buf[2047] = 0;
+  char out[6144];
+  int n = WideCharToMultiByte(GetConsoleOutputCP() ? GetConsoleOutputCP() : CP_ACP, 0, buf, -1, out, sizeof out - 2, NULL, NULL);
+  if (n <= 0) return;
+  out[n - 1] = '\r';
+  out[n] = '\n';
+  DWORD w;
+  WriteFile(GetStdHandle(STD_OUTPUT_HANDLE), out, (DWORD)n + 1, &w, NULL);
+}
+
+static const wchar_t *err_text(DWORD code) {
+  static wchar_t buf[512];
+  DWORD n = FormatMessageW(FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS, NULL, code, 0, buf, 511, NULL);
+  while (n > 0 && (buf[n - 1] == L'\n' || buf[n - 1] == L'\r' || buf[n - 1] == L'.')) buf[--n] = 0;
+  if (n == 0) swprintf(buf, 512, L"error %lu", code);
+  return buf;
+}
+
+static int fail(const wchar_t *what, DWORD code) {
+  say(L"sys-exporter-service: %ls: %ls (%lu)", what, err_text(code), code);
+  return 1;
+}
+
+/* ---- paths ------------------------------------------------------------------------------- */
+
+static void init_paths(void) {
+  DWORD n = GetModuleFileNameW(NULL, g_dir, MAX_PATH);
+  while (n > 0 && g_dir[n - 1] != L'\\') n--;
+  g_dir[n > 0 ? n - 1 : 0] = 0;
+  /* The known folder, not %ProgramData%: a service's environment need not carry it. */
+  wchar_t *pd = NULL;
+  if (SHGetKnownFolderPath(&FOLDERID_ProgramData, 0, NULL, &pd) != S_OK) pd = NULL;
+  swprintf(g_data, MAX_PATH, L"%ls\\sys-exporter", pd ? pd : L"C:\\ProgramData");
+  CoTaskMemFree(pd);
+  swprintf(g_logs, MAX_PATH, L"%ls\\logs", g_data);
+  swprintf(g_log, MAX_PATH, L"%ls\\sys-exporter.log", g_logs);
+  swprintf(g_config, MAX_PATH, L"%ls\\sys-exporter.yml", g_data);
+}
+
+static const wchar_t *base_name(const wchar_t *p) {
+  const wchar_t *b = p;
+  for (; *p; p++)
+    if (*p == L'\\' || *p == L'/') b = p + 1;
+  return b;
+}
+
+/* The executable named by a command line (ImagePath) into out. Unquoted, as NSSM 2.23 registers
+ * it, the path may hold spaces: it ends at the first ".exe" followed by a space or the end. */
+static void command_exe(const wchar_t *cmd, wchar_t *out, size_t cap) {
+  size_t i = 0;
+  if (*cmd == L'"') {
+    cmd++;
+    while (*cmd && *cmd != L'"' && i + 1 < cap) out[i++] = *cmd++;
+  } else {
+    const wchar_t *end = cmd;
+    for (const wchar_t *p = cmd; *p; p++)
+      if (_wcsnicmp(p, L".exe", 4) == 0 && (p[4] == 0 || p[4] == L' ')) {
+        end = p + 4;
+        break;
+      }
+    if (end == cmd) end = cmd + wcslen(cmd);
+    while (cmd < end && i + 1 < cap) out[i++] = *cmd++;
+  }
+  out[i] = 0;
+}
+
+/* ---- the log: the exporter's output and the host's own lines, rotated and pruned -------- */
+
+static HANDLE g_logfile = INVALID_HANDLE_VALUE;
+static CRITICAL_SECTION g_loglock;
+static DWORD g_log_bytes = DEFAULT_LOG_BYTES, g_log_files = DEFAULT_LOG_FILES;
+static ULONGLONG g_log_size;
+
+static DWORD reg_dword(const wchar_t *name, DWORD def, DWORD min, DWORD max) {
+  DWORD v, sz = sizeof v;
+  if (RegGetValueW(HKEY_LOCAL_MACHINE, SERVICE_KEY L"\\Parameters", name, RRF_RT_REG_DWORD, NULL, &v, &sz) != ERROR_SUCCESS) return def;
+  return v < min ? min : v > max ? max : v;
+}
+
+static void log_open(void) {
+  g_logfile = CreateFileW(g_log, FILE_APPEND_DATA, FILE_SHARE_READ | FILE_SHARE_DELETE, NULL, OPEN_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
+  LARGE_INTEGER sz = {0};
+  if (g_logfile != INVALID_HANDLE_VALUE) GetFileSizeEx(g_logfile, &sz);
+  g_log_size = (ULONGLONG)sz.QuadPart;
+}
+
+/* sys-exporter.log -> .1 -> ... -> .N; the oldest is deleted, so the folder stays bounded. */
+static void log_rotate(void) {
+  wchar_t from[MAX_PATH + 8], to[MAX_PATH + 8];
+  if (g_logfile != INVALID_HANDLE_VALUE) CloseHandle(g_logfile);
+  swprintf(to, MAX_PATH + 8, L"%ls.%lu", g_log, g_log_files);
+  DeleteFileW(to);
+  for (DWORD i = g_log_files; i > 1; i--) {
+    swprintf(from, MAX_PATH + 8, L"%ls.%lu", g_log, i - 1);
+    swprintf(to, MAX_PATH + 8, L"%ls.%lu", g_log, i);
+    MoveFileExW(from, to, MOVEFILE_REPLACE_EXISTING);
+  }
+  swprintf(to, MAX_PATH + 8, L"%ls.1", g_log);
+  MoveFileExW(g_log, to, MOVEFILE_REPLACE_EXISTING);
+  log_open();
+}
+
+static void log_write(const char *data, DWORD len) {
+  EnterCriticalSection(&g_loglock);
+  if (g_log_size + len > g_log_bytes && g_log_size > 0) log_rotate();
+  DWORD w = 0;
+  if (g_logfile != INVALID_HANDLE_VALUE && WriteFile(g_logfile, data, len, &w, NULL)) g_log_size += w;
+  LeaveCriticalSection(&g_loglock);
+}
+
+/* A line of the host's own, in the exporter's logfmt. */
+static void host_log(const char *level, const wchar_t *fmt, ...) {
+  wchar_t msg[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  _vsnwprintf(msg, 1023, fmt, ap);
+  va_end(ap);
+  msg[1023] = 0;
+  for (wchar_t *p = msg; *p; p++)
+    if (*p == L'"') *p = L'\'';
+  SYSTEMTIME t;
+  GetSystemTime(&t);
+  char line[3200];
+  int n = snprintf(line, sizeof line, "ts=%04u-%02u-%02uT%02u:%02u:%02u.%03uZ level=%s source=sys-exporter-service msg=\"",
+                   t.wYear, t.wMonth, t.wDay, t.wHour, t.wMinute, t.wSecond, t.wMilliseconds, level);
+  int m = WideCharToMultiByte(CP_UTF8, 0, msg, -1, line + n, (int)sizeof line - n - 3, NULL, NULL);
+  if (m <= 0) return;
+  n += m - 1;
+  line[n++] = '"';
+  line[n++] = '\r';
+  line[n++] = '\n';
+  log_write(line, (DWORD)n);
+}
+
+/* Copies the exporter's stdout and stderr (one pipe) into the log until the pipe closes. */
+static DWORD WINAPI pump_output(LPVOID arg) {
+  HANDLE rd = (HANDLE)arg;
+  char buf[8192];
+  DWORD n;
+  while (ReadFile(rd, buf, sizeof buf, &n, NULL) && n > 0) log_write(buf, n);
+  CloseHandle(rd);
+  return 0;
+}
+
+/* ---- the service ---------------------------------------------------------------------------- */
+
+static SERVICE_STATUS_HANDLE g_status_handle;
+static SERVICE_STATUS g_status;
+static HANDLE g_stop_event;
+
+static void report(DWORD state, DWORD win32_exit, DWORD specific_exit, DWORD wait_hint) {
+  g_status.dwServiceType = SERVICE_WIN32_OWN_PROCESS;
+  g_status.dwCurrentState = state;
+  g_status.dwControlsAccepted = state == SERVICE_RUNNING ? SERVICE_ACCEPT_STOP | SERVICE_ACCEPT_SHUTDOWN : 0;
+  g_status.dwWin32ExitCode = win32_exit;
+  g_status.dwServiceSpecificExitCode = specific_exit;
+  g_status.dwWaitHint = wait_hint;
+  g_status.dwCheckPoint = (state == SERVICE_RUNNING || state == SERVICE_STOPPED) ? 0 : g_status.dwCheckPoint + 1;
+  SetServiceStatus(g_status_handle, &g_status);
+}
+
+static DWORD WINAPI control_handler(DWORD control, DWORD type, LPVOID data, LPVOID ctx) {
+  (void)type; (void)data; (void)ctx;
+  switch (control) {
+  case SERVICE_CONTROL_STOP:
+  case SERVICE_CONTROL_SHUTDOWN:
+    SetEvent(g_stop_event);
+    return NO_ERROR;
+  case SERVICE_CONTROL_INTERROGATE:
+    return NO_ERROR;
+  default:
+    return ERROR_CALL_NOT_IMPLEMENTED;
+  }
+}
+
+typedef struct {
+  PROCESS_INFORMATION pi;
+  HANDLE pipe;
+  OVERLAPPED ready;
+} Child;
+
+/* Starts the exporter with its output into the log and the control pipe. */
+static BOOL start_exporter(Child *c, DWORD *err) {
+  static unsigned serial;
+  wchar_t pipe_name[128], exe[MAX_PATH], cmd[3 * MAX_PATH];
+  swprintf(pipe_name, 128, L"\\\\.\\pipe\\sys-exporter-service-%lu-%u", GetCurrentProcessId(), ++serial);
+  swprintf(exe, MAX_PATH, L"%ls\\%ls", g_dir, EXPORTER_EXE);
+  swprintf(cmd, 3 * MAX_PATH, L"\"%ls\" \"--config.file=%ls\"", exe, g_config);
+
+  memset(c, 0, sizeof *c);
+  c->pipe = CreateNamedPipeW(pipe_name, PIPE_ACCESS_DUPLEX | FILE_FLAG_OVERLAPPED | FILE_FLAG_FIRST_PIPE_INSTANCE,
+                             PIPE_TYPE_BYTE | PIPE_WAIT | PIPE_REJECT_REMOTE_CLIENTS, 1, 64, 64, 0, NULL);
+  if (c->pipe == INVALID_HANDLE_VALUE) {
+    *err = GetLastError();
+    return FALSE;
+  }
+  c->ready.hEvent = CreateEventW(NULL, TRUE, FALSE, NULL);
+  if (!ConnectNamedPipe(c->pipe, &c->ready)) {
+    DWORD e = GetLastError();
+    if (e == ERROR_PIPE_CONNECTED) SetEvent(c->ready.hEvent);
+    else if (e != ERROR_IO_PENDING) {
+      *err = e;
+      return FALSE;
+    }
+  }
+  SetEnvironmentVariableW(L"SYS_EXPORTER_SERVICE_PIPE", pipe_name);
+
+  SECURITY_ATTRIBUTES inherit = {sizeof inherit, NULL, TRUE};
+  HANDLE rd, wr;
+  if (!CreatePipe(&rd, &wr, &inherit, 0)) {
+    *err = GetLastError();
+    return FALSE;
+  }
+  SetHandleInformation(rd, HANDLE_FLAG_INHERIT, 0);
+  HANDLE nul = CreateFileW(L"NUL", GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE, &inherit, OPEN_EXISTING, 0, NULL);
+  STARTUPINFOW si = {sizeof si};
+  si.dwFlags = STARTF_USESTDHANDLES | STARTF_USESHOWWINDOW;
+  si.wShowWindow = SW_HIDE;
+  si.hStdInput = nul;
+  si.hStdOutput = wr;
+  si.hStdError = wr;
+  BOOL ok = CreateProcessW(exe, cmd, NULL, NULL, TRUE, CREATE_NO_WINDOW | CREATE_UNICODE_ENVIRONMENT, NULL, g_dir, &si, &c->pi);
+  *err = ok ? 0 : GetLastError();
+  CloseHandle(wr);
+  if (nul != INVALID_HANDLE_VALUE) CloseHandle(nul);
+  if (!ok) {
+    CloseHandle(rd);
+    return FALSE;
+  }
+  HANDLE t = CreateThread(NULL, 0, pump_output, rd, 0, NULL);
+  if (t) CloseHandle(t);
+  return TRUE;
+}
+
+static void close_child(Child *c) {
+  if (c->pi.hProcess) CloseHandle(c->pi.hProcess);
+  if (c->pi.hThread) CloseHandle(c->pi.hThread);
+  if (c->pipe && c->pipe != INVALID_HANDLE_VALUE) {
+    CancelIo(c->pipe);
+    CloseHandle(c->pipe);
+  }
+  if (c->ready.hEvent) CloseHandle(c->ready.hEvent);
+  memset(c, 0, sizeof *c);
+}
+
+static DWORD exit_code_of(Child *c) {
+  DWORD code = 0;
+  GetExitCodeProcess(c->pi.hProcess, &code);
+  return code;
+}
+
+/* "stop" on the pipe, then the stop budget, then TerminateProcess. TRUE if it stopped by itself. */
+static BOOL stop_exporter(Child *c) {
+  OVERLAPPED ov = {0};
+  ov.hEvent = CreateEventW(NULL, TRUE, FALSE, NULL);
+  DWORD w;
+  if (!WriteFile(c->pipe, "stop\n", 5, &w, &ov) && GetLastError() == ERROR_IO_PENDING) GetOverlappedResult(c->pipe, &ov, &w, FALSE);
+  CloseHandle(ov.hEvent);
+  for (DWORD waited = 0; waited < STOP_TIMEOUT_MS; waited += 1000) {
+    report(SERVICE_STOP_PENDING, NO_ERROR, 0, 3000);
+    if (WaitForSingleObject(c->pi.hProcess, 1000) == WAIT_OBJECT_0) return TRUE;
+  }
+  TerminateProcess(c->pi.hProcess, 1);
+  WaitForSingleObject(c->pi.hProcess, 5000);
+  return FALSE;
+}
+
+typedef enum { READY, EXITED, STOP_ASKED, TIMED_OUT } StartResult;
+
+/* Waits for the exporter's "ready" (or its exit, or a stop). pending: report start progress. */
+static StartResult wait_ready(Child *c, BOOL pending) {
+  HANDLE h[3] = {c->ready.hEvent, c->pi.hProcess, g_stop_event};
+  for (DWORD waited = 0; waited < READY_TIMEOUT_MS; waited += 1000) {
+    if (pending) report(SERVICE_START_PENDING, NO_ERROR, 0, 5000);
+    DWORD r = WaitForMultipleObjects(3, h, FALSE, 1000);
+    if (r == WAIT_OBJECT_0) return READY;
+    if (r == WAIT_OBJECT_0 + 1) return EXITED;
+    if (r == WAIT_OBJECT_0 + 2) return STOP_ASKED;
+  }
+  return TIMED_OUT;
+}
+
+static void WINAPI service_main(DWORD argc, LPWSTR *argv) {
+  (void)argc; (void)argv;
+  g_status_handle = RegisterServiceCtrlHandlerExW(SVC_NAME, control_handler, NULL);
+  if (!g_status_handle) return;
+  g_stop_event = CreateEventW(NULL, TRUE, FALSE, NULL);
+  report(SERVICE_START_PENDING, NO_ERROR, 0, 5000);
+  InitializeCriticalSection(&g_loglock);
+  g_log_bytes = reg_dword(L"LogFileBytes", DEFAULT_LOG_BYTES, 4096, 0x40000000);
+  g_log_files = reg_dword(L"LogFiles", DEFAULT_LOG_FILES, 1, 100);
+  CreateDirectoryW(g_data, NULL);
+  CreateDirectoryW(g_logs, NULL);
+  log_open();
+
+  BOOL running = FALSE;
+  DWORD specific = 0, win32 = NO_ERROR;
+  for (;;) {
+    Child c;
+    DWORD err;
+    if (!start_exporter(&c, &err)) {
+      host_log("error", L"cannot start %ls\\%ls: %ls", g_dir, EXPORTER_EXE, err_text(err));
+      close_child(&c);
+      win32 = err;
+      break;
+    }
+    host_log("info", L"started %ls (pid %lu), waiting until it listens", EXPORTER_EXE, c.pi.dwProcessId);
+    StartResult r = wait_ready(&c, !running);
+    if (r == READY) {
+      if (!running) report(SERVICE_RUNNING, NO_ERROR, 0, 0);
+      running = TRUE;
+      host_log("info", L"%ls is listening: service running", EXPORTER_EXE);
+      HANDLE h[2] = {c.pi.hProcess, g_stop_event};
+      r = WaitForMultipleObjects(2, h, FALSE, INFINITE) == WAIT_OBJECT_0 ? EXITED : STOP_ASKED;
+      if (r == EXITED) {
+        /* A crash while serving: restart it after a pause, unless a stop comes first. */
+        host_log("error", L"%ls exited with code %lu while serving; restarting it in %u s", EXPORTER_EXE, exit_code_of(&c), RESTART_DELAY_MS / 1000);
+        close_child(&c);
+        if (WaitForSingleObject(g_stop_event, RESTART_DELAY_MS) == WAIT_OBJECT_0) break;
+        continue;
+      }
+    }
+    if (r == STOP_ASKED) {
+      report(SERVICE_STOP_PENDING, NO_ERROR, 0, 3000);
+      host_log("info", L"stopping %ls", EXPORTER_EXE);
+      if (stop_exporter(&c)) host_log("info", L"%ls stopped with code %lu", EXPORTER_EXE, exit_code_of(&c));
+      else host_log("error", L"%ls did not stop within %u s: terminated", EXPORTER_EXE, STOP_TIMEOUT_MS / 1000);
+      close_child(&c);
+      break;
+    }
+    /* Exited or hung before it listened: the start failed, and the service says so. */
+    if (r == TIMED_OUT) {
+      TerminateProcess(c.pi.hProcess, 1);
+      host_log("error", L"%ls did not listen within %u s: terminated; see the lines above", EXPORTER_EXE, READY_TIMEOUT_MS / 1000);
+      win32 = ERROR_SERVICE_REQUEST_TIMEOUT;
+    } else {
+      specific = exit_code_of(&c);
+      host_log("error", L"%ls exited with code %lu before it listened; see the lines above", EXPORTER_EXE, specific);
+      win32 = ERROR_SERVICE_SPECIFIC_ERROR;
+    }
+    close_child(&c);
+    break;
+  }
+  host_log("info", L"service stopped");
+  if (g_logfile != INVALID_HANDLE_VALUE) CloseHandle(g_logfile);
+  report(SERVICE_STOPPED, win32, specific, 0);
+}
+
+/* ---- the commands -------------------------------------------------------------------------- */
+
+static BOOL is_admin(void) {
+  BYTE sid[SECURITY_MAX_SID_SIZE];
+  DWORD sz = sizeof sid;
+  BOOL member = FALSE;
+  if (!CreateWellKnownSid(WinBuiltinAdministratorsSid, NULL, sid, &sz)) return FALSE;
+  return CheckTokenMembership(NULL, sid, &member) && member;
+}
+
+typedef enum { ABSENT, OURS, OURS_NSSM, FOREIGN } Ownership;
+
+/* Whether the service named sys_exporter is this host, our old NSSM install, or someone else's. */
+static Ownership ownership(SC_HANDLE svc, wchar_t *image, size_t cap) {
+  BYTE buf[8192];
+  DWORD need;
+  QUERY_SERVICE_CONFIGW *cfg = (QUERY_SERVICE_CONFIGW *)buf;
+  image[0] = 0;
+  if (!QueryServiceConfigW(svc, cfg, sizeof buf, &need)) return FOREIGN;
+  wcsncpy(image, cfg->lpBinaryPathName ? cfg->lpBinaryPathName : L"", cap - 1);
+  image[cap - 1] = 0;
+  wchar_t exe[MAX_PATH];
+  command_exe(image, exe, MAX_PATH);
+  if (_wcsicmp(base_name(exe), HOST_EXE) == 0) return OURS;
+  if (_wcsicmp(base_name(exe), NSSM_EXE) == 0) {
+    wchar_t app[MAX_PATH];
+    DWORD sz = sizeof app;
+    if (RegGetValueW(HKEY_LOCAL_MACHINE, SERVICE_KEY L"\\Parameters", L"Application", RRF_RT_REG_SZ, NULL, app, &sz) == ERROR_SUCCESS &&
+        _wcsicmp(base_name(app), EXPORTER_EXE) == 0)
+      return OURS_NSSM;
+  }
+  return FOREIGN;
+}
+
+static int refuse_foreign(const wchar_t *image) {
+  say(L"sys-exporter-service: a service named %ls already exists and is not sys-exporter's (it runs %ls): remove or rename it first", SVC_NAME, image);
+  return 1;
+}
+
+static int cmd_preflight(void) {
+  if (!is_admin()) {
+    say(L"sys-exporter-service: administrator rights are required: right-click the script and choose \"Run as administrator\"");
+    return 1;
+  }
+  SC_HANDLE scm = OpenSCManagerW(NULL, NULL, SC_MANAGER_ALL_ACCESS);
+  if (!scm) return fail(L"cannot open the Service Control Manager", GetLastError());
+  SC_HANDLE svc = OpenServiceW(scm, SVC_NAME, SERVICE_QUERY_CONFIG);
+  int rc = 0;
+  if (svc) {
+    wchar_t image[2048];
+    if (ownership(svc, image, 2048) == FOREIGN) rc = refuse_foreign(image);
+    CloseServiceHandle(svc);
+  }
+  CloseServiceHandle(scm);
+  return rc;
+}
+
+static BOOL secure_folder(const wchar_t *path, const wchar_t *sddl) {
+  if (!CreateDirectoryW(path, NULL) && GetLastError() != ERROR_ALREADY_EXISTS) return FALSE;
+  PSECURITY_DESCRIPTOR sd;
+  if (!ConvertStringSecurityDescriptorToSecurityDescriptorW(sddl, SDDL_REVISION_1, &sd, NULL)) return FALSE;
+  BOOL present, defaulted;
+  PACL dacl;
+  GetSecurityDescriptorDacl(sd, &present, &dacl, &defaulted);
+  DWORD e = SetNamedSecurityInfoW((LPWSTR)path, SE_FILE_OBJECT, DACL_SECURITY_INFORMATION | PROTECTED_DACL_SECURITY_INFORMATION, NULL, NULL, dacl, NULL);
+  LocalFree(sd);
+  SetLastError(e);
+  return e == ERROR_SUCCESS;
+}
+
+/* defaults: settings copied into place when there are none yet (an upgrade keeps them). */
+static int cmd_install(const wchar_t *defaults) {
+  int rc = cmd_preflight();
+  if (rc) return rc;
+  if (!secure_folder(g_data, DATA_SDDL)) return fail(g_data, GetLastError());
+  if (!secure_folder(g_logs, LOGS_SDDL)) return fail(g_logs, GetLastError());
+  if (defaults && GetFileAttributesW(g_config) == INVALID_FILE_ATTRIBUTES) {
+    if (!CopyFileW(defaults, g_config, TRUE)) return fail(g_config, GetLastError());
+    say(L"sys-exporter-service: wrote the default settings to %ls", g_config);
+  }
+
+  wchar_t image[MAX_PATH + 2];
+  swprintf(image, MAX_PATH + 2, L"\"%ls\\%ls\"", g_dir, HOST_EXE); /* quoted: no unquoted service path */
+  SC_HANDLE scm = OpenSCManagerW(NULL, NULL, SC_MANAGER_ALL_ACCESS);
+  if (!scm) return fail(L"cannot open the Service Control Manager", GetLastError());
+  SC_HANDLE svc = OpenServiceW(scm, SVC_NAME, SERVICE_ALL_ACCESS);
+  const wchar_t *what;
+  if (svc) {
+    wchar_t old[2048];
+    Ownership o = ownership(svc, old, 2048);
+    if (o == FOREIGN) {
+      CloseServiceHandle(svc);
+      CloseServiceHandle(scm);
+      return refuse_foreign(old);
+    }
+    if (!ChangeServiceConfigW(svc, SERVICE_WIN32_OWN_PROCESS, SERVICE_AUTO_START, SERVICE_ERROR_NORMAL, image, NULL, NULL, L"\0", SVC_ACCOUNT, L"", SVC_DISPLAY)) {
+      DWORD e = GetLastError();
+      CloseServiceHandle(svc);
+      CloseServiceHandle(scm);
+      return fail(L"cannot update the service", e);
+    }
+    if (o == OURS_NSSM) RegDeleteTreeW(HKEY_LOCAL_MACHINE, SERVICE_KEY L"\\Parameters"); /* NSSM's settings */
+    what = o == OURS_NSSM ? L"sys-exporter-service: moved service %ls from NSSM to %ls" : L"sys-exporter-service: updated service %ls: %ls";
+  } else {
+    svc = CreateServiceW(scm, SVC_NAME, SVC_DISPLAY, SERVICE_ALL_ACCESS, SERVICE_WIN32_OWN_PROCESS, SERVICE_AUTO_START, SERVICE_ERROR_NORMAL, image, NULL, NULL, L"\0", SVC_ACCOUNT, L"");
+    if (!svc) {
+      DWORD e = GetLastError();
+      CloseServiceHandle(scm);
+      return fail(L"cannot create the service", e);
+    }
+    what = L"sys-exporter-service: installed service %ls: %ls";
+  }
+  SERVICE_DESCRIPTIONW desc = {(LPWSTR)SVC_DESCRIPTION};
+  ChangeServiceConfig2W(svc, SERVICE_CONFIG_DESCRIPTION, &desc);
+  /* If the host itself dies or reports a failure, the SCM restarts it: 5 s, 5 s, then 30 s. */
+  SC_ACTION actions[3] = {{SC_ACTION_RESTART, 5000}, {SC_ACTION_RESTART, 5000}, {SC_ACTION_RESTART, 30000}};
+  SERVICE_FAILURE_ACTIONSW fa = {86400, NULL, NULL, 3, actions};
+  SERVICE_FAILURE_ACTIONS_FLAG flag = {TRUE}; /* a stop with an error counts as a failure too */
+  SERVICE_REQUIRED_PRIVILEGES_INFOW privs = {(LPWSTR)L"SeChangeNotifyPrivilege\0"};
+  BOOL ok = ChangeServiceConfig2W(svc, SERVICE_CONFIG_FAILURE_ACTIONS, &fa);
+  /* Wine implements neither of these two; Windows Vista and later do. */
+  ChangeServiceConfig2W(svc, SERVICE_CONFIG_FAILURE_ACTIONS_FLAG, &flag);
+  ChangeServiceConfig2W(svc, SERVICE_CONFIG_REQUIRED_PRIVILEGES_INFO, &privs);
+  DWORD e = GetLastError();
+  CloseServiceHandle(svc);
+  CloseServiceHandle(scm);
+  if (!ok) return fail(L"cannot set the restart-on-failure actions", e);
+  say(what, SVC_NAME, image);
+  say(L"sys-exporter-service: runs as LocalService, starts at boot, restarts 5 s after a failure");
+  say(L"sys-exporter-service: settings %ls, log %ls", g_config, g_log);
+  return 0;
+}
+
+/* Opens sys_exporter if it is ours. NULL with *rc 0: not installed (said unless quiet). */
+static SC_HANDLE open_ours(SC_HANDLE scm, DWORD access, BOOL quiet, int *rc) {
+  SC_HANDLE svc = OpenServiceW(scm, SVC_NAME, access | SERVICE_QUERY_CONFIG);
+  *rc = 0;
+  if (!svc) {
+    DWORD e = GetLastError();
+    if (e == ERROR_SERVICE_DOES_NOT_EXIST) {
+      if (!quiet) say(L"sys-exporter-service: service %ls is not installed", SVC_NAME);
+    }
+    else *rc = fail(L"cannot open the service", e);
+    return NULL;
+  }
+  wchar_t image[2048];
+  if (ownership(svc, image, 2048) == FOREIGN) {
+    *rc = refuse_foreign(image);
+    CloseServiceHandle(svc);
+    return NULL;
+  }
+  return svc;
+}
+
+/* Polls until the service leaves its pending state or the time is up. */
+static DWORD wait_state(SC_HANDLE svc, DWORD pending, DWORD ms, SERVICE_STATUS *st) {
+  for (DWORD waited = 0;; waited += 250) {
+    if (!QueryServiceStatus(svc, st)) return 0;
+    if (st->dwCurrentState != pending || waited >= ms) return st->dwCurrentState;
+    Sleep(250);
+  }
+}
+
+static int cmd_stop(void) {
+  int rc;
+  SC_HANDLE scm = OpenSCManagerW(NULL, NULL, SC_MANAGER_CONNECT);
+  if (!scm) return fail(L"cannot open the Service Control Manager", GetLastError());
+  SC_HANDLE svc = open_ours(scm, SERVICE_STOP | SERVICE_QUERY_STATUS, TRUE, &rc);
+  if (!svc) {
+    CloseServiceHandle(scm);
+    return rc;
+  }
+  SERVICE_STATUS st;
+  if (QueryServiceStatus(svc, &st) && st.dwCurrentState != SERVICE_STOPPED) {
+    if (!ControlService(svc, SERVICE_CONTROL_STOP, &st) && GetLastError() != ERROR_SERVICE_NOT_ACTIVE) rc = fail(L"cannot stop the service", GetLastError());
+    else if (wait_state(svc, SERVICE_STOP_PENDING, 30000, &st) != SERVICE_STOPPED) rc = fail(L"the service did not stop within 30 s", ERROR_SERVICE_REQUEST_TIMEOUT);
+    else say(L"sys-exporter-service: stopped %ls", SVC_NAME);
+  }
+  CloseServiceHandle(svc);
+  CloseServiceHandle(scm);
+  return rc;
+}
+
+/* The last lines of the log, where the exporter says why it did not start. */
+static void print_log_tail(void) {
+  HANDLE f = CreateFileW(g_log, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL, OPEN_EXISTING, 0, NULL);
+  if (f == INVALID_HANDLE_VALUE) return;
+  LARGE_INTEGER sz;
+  GetFileSizeEx(f, &sz);
+  char buf[4097];
+  LARGE_INTEGER at;
+  at.QuadPart = sz.QuadPart > 4096 ? sz.QuadPart - 4096 : 0;
+  SetFilePointerEx(f, at, NULL, FILE_BEGIN);
+  DWORD n = 0;
+  ReadFile(f, buf, 4096, &n, NULL);
+  CloseHandle(f);
+  buf[n] = 0;
+  int lines = 0;
+  char *p = buf + n;
+  while (p > buf && lines <= 8)
+    if (*--p == '\n') lines++;
+  if (*p == '\n') p++;
+  DWORD w;
+  WriteFile(GetStdHandle(STD_OUTPUT_HANDLE), p, (DWORD)strlen(p), &w, NULL);
+}
+
+static int cmd_start(void) {
+  int rc;
+  SC_HANDLE scm = OpenSCManagerW(NULL, NULL, SC_MANAGER_CONNECT);
+  if (!scm) return fail(L"cannot open the Service Control Manager", GetLastError());
+  SC_HANDLE svc = open_ours(scm, SERVICE_START | SERVICE_QUERY_STATUS, FALSE, &rc);
+  if (!svc) {
+    CloseServiceHandle(scm);
+    return rc ? rc : 1;
+  }
+  SERVICE_STATUS st;
+  if (!StartServiceW(svc, 0, NULL) && GetLastError() != ERROR_SERVICE_ALREADY_RUNNING) {
+    rc = fail(L"cannot start the service", GetLastError());
+  } else if (wait_state(svc, SERVICE_START_PENDING, 90000, &st) != SERVICE_RUNNING) {
+    if (st.dwWin32ExitCode == ERROR_SERVICE_SPECIFIC_ERROR)
+      say(L"sys-exporter-service: %ls failed to start: the exporter exited with code %lu. The end of %ls:", SVC_NAME, st.dwServiceSpecificExitCode, g_log);
+    else
+      say(L"sys-exporter-service: %ls failed to start: %ls. The end of %ls:", SVC_NAME, err_text(st.dwWin32ExitCode), g_log);
+    print_log_tail();
+    rc = 1;
+  } else {
+    say(L"sys-exporter-service: %ls is running", SVC_NAME);
+  }
+  CloseServiceHandle(svc);
+  CloseServiceHandle(scm);
+  return rc;
+}
+
+static int cmd_uninstall(void) {
+  if (!is_admin()) return cmd_preflight();
+  int rc;
+  SC_HANDLE scm = OpenSCManagerW(NULL, NULL, SC_MANAGER_ALL_ACCESS);
+  if (!scm) return fail(L"cannot open the Service Control Manager", GetLastError());
+  SC_HANDLE svc = open_ours(scm, SERVICE_ALL_ACCESS, FALSE, &rc);
+  if (!svc) {
+    CloseServiceHandle(scm);
+    return rc;
+  }
+  CloseServiceHandle(svc);
+  CloseServiceHandle(scm);
+  if ((rc = cmd_stop()) != 0) return rc;
+  scm = OpenSCManagerW(NULL, NULL, SC_MANAGER_ALL_ACCESS);
+  svc = scm ? OpenServiceW(scm, SVC_NAME, DELETE) : NULL;
+  if (!svc || !DeleteService(svc)) rc = fail(L"cannot delete the service", GetLastError());
+  else say(L"sys-exporter-service: removed service %ls", SVC_NAME);
+  if (svc) CloseServiceHandle(svc);
+  if (scm) CloseServiceHandle(scm);
+  return rc;
+}
+
+int wmain(int argc, wchar_t **argv) {
+  init_paths();
+  if (argc == 2 && wcscmp(argv[1], L"preflight") == 0) return cmd_preflight();
+  if ((argc == 2 || argc == 3) && wcscmp(argv[1], L"install") == 0) return cmd_install(argc == 3 ? argv[2] : NULL);
+  if (argc == 2 && wcscmp(argv[1], L"start") == 0) return cmd_start();
+  if (argc == 2 && wcscmp(argv[1], L"stop") == 0) return cmd_stop();
+  if (argc == 2 && wcscmp(argv[1], L"uninstall") == 0) return cmd_uninstall();
+  if (argc == 1) {
+    SERVICE_TABLE_ENTRYW table[] = {{(LPWSTR)SVC_NAME, service_main}, {NULL, NULL}};
+    if (StartServiceCtrlDispatcherW(table)) return 0;
+    if (GetLastError() != ERROR_FAILED_SERVICE_CONTROLLER_CONNECT) return fail(L"service dispatcher", GetLastError());
+  }
+  say(L"usage: sys-exporter-service.exe preflight|install [defaults.yml]|start|stop|uninstall");
+  say(L"  the Windows service host of exporter-windows.exe; install-service.bat runs it");
+  return 2;
+}
