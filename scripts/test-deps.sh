@@ -4,7 +4,7 @@
 # wine for the Windows executable, binutils' strip for the Linux build, and node_exporter, wrk
 # and rsvg-convert for the benchmark's quick run; ps (procps) for the reproduction of BlueKing's
 # stop.sh; gcc for the Linux 3.10 seccomp harness, qemu-user and Debian's arm64 C library to run
-# exporter-linux-arm64.
+# exporter-linux-arm64; mingw-w64 for the Windows service host (sys-exporter-service.exe).
 # Installs what is missing when it can (root with apt-get); otherwise names what to install.
 set -euo pipefail
 
@@ -21,6 +21,7 @@ command -v ps >/dev/null 2>&1 || missing+=(procps)
 command -v gcc >/dev/null 2>&1 && [ -e /usr/include/linux/seccomp.h ] || missing+=(gcc libc6-dev linux-libc-dev)
 command -v qemu-aarch64 >/dev/null 2>&1 || missing+=(qemu-user)
 [ -e /lib/ld-linux-aarch64.so.1 ] || missing+=(libc6:arm64)
+command -v x86_64-w64-mingw32-gcc >/dev/null 2>&1 || missing+=(gcc-mingw-w64-x86-64)
 
 [ ${#missing[@]} -eq 0 ] && exit 0
 

@@ -581,11 +581,22 @@ static SC_HANDLE open_ours(SC_HANDLE scm, DWORD access, BOOL quiet, int *rc) {
   return svc;
 }
 
-/* Polls until the service leaves its pending state or the time is up. */
-static DWORD wait_state(SC_HANDLE svc, DWORD pending, DWORD ms, SERVICE_STATUS *st) {
+/* Polls until the service is running or has stopped (a stop right after StartService may be
+ * the previous run's: it counts once it carries an error or 2 s have passed), or time is up. */
+static DWORD wait_started(SC_HANDLE svc, DWORD ms, SERVICE_STATUS *st) {
   for (DWORD waited = 0;; waited += 250) {
     if (!QueryServiceStatus(svc, st)) return 0;
-    if (st->dwCurrentState != pending || waited >= ms) return st->dwCurrentState;
+    if (st->dwCurrentState == SERVICE_RUNNING || waited >= ms) return st->dwCurrentState;
+    if (st->dwCurrentState == SERVICE_STOPPED && (st->dwWin32ExitCode != NO_ERROR || waited >= 2000)) return SERVICE_STOPPED;
+    Sleep(250);
+  }
+}
+
+/* Polls until the service has stopped (the stop request is handled asynchronously) or time is up. */
+static DWORD wait_stopped(SC_HANDLE svc, DWORD ms, SERVICE_STATUS *st) {
+  for (DWORD waited = 0;; waited += 250) {
+    if (!QueryServiceStatus(svc, st)) return 0;
+    if (st->dwCurrentState == SERVICE_STOPPED || waited >= ms) return st->dwCurrentState;
     Sleep(250);
   }
 }
@@ -602,7 +613,7 @@ static int cmd_stop(void) {
   SERVICE_STATUS st;
   if (QueryServiceStatus(svc, &st) && st.dwCurrentState != SERVICE_STOPPED) {
     if (!ControlService(svc, SERVICE_CONTROL_STOP, &st) && GetLastError() != ERROR_SERVICE_NOT_ACTIVE) rc = fail(L"cannot stop the service", GetLastError());
-    else if (wait_state(svc, SERVICE_STOP_PENDING, 30000, &st) != SERVICE_STOPPED) rc = fail(L"the service did not stop within 30 s", ERROR_SERVICE_REQUEST_TIMEOUT);
+    else if (wait_stopped(svc, 30000, &st) != SERVICE_STOPPED) rc = fail(L"the service did not stop within 30 s", ERROR_SERVICE_REQUEST_TIMEOUT);
     else say(L"sys-exporter-service: stopped %ls", SVC_NAME);
   }
   CloseServiceHandle(svc);
@@ -645,7 +656,7 @@ static int cmd_start(void) {
   SERVICE_STATUS st;
   if (!StartServiceW(svc, 0, NULL) && GetLastError() != ERROR_SERVICE_ALREADY_RUNNING) {
     rc = fail(L"cannot start the service", GetLastError());
-  } else if (wait_state(svc, SERVICE_START_PENDING, 90000, &st) != SERVICE_RUNNING) {
+  } else if (wait_started(svc, 90000, &st) != SERVICE_RUNNING) {
     if (st.dwWin32ExitCode == ERROR_SERVICE_SPECIFIC_ERROR)
       say(L"sys-exporter-service: %ls failed to start: the exporter exited with code %lu. The end of %ls:", SVC_NAME, st.dwServiceSpecificExitCode, g_log);
     else
