@@ -1,6 +1,7 @@
 import { InvalidArgumentError } from 'commander';
 import { connect } from 'node:net';
 import { parseArgs, UsageError, formatListenAddress, type Config } from './cli';
+import { CimFeed } from './collectors/cim_windows';
 import type { Collector } from './collectors/collector';
 import { createDiskCollector } from './collectors/disk';
 import { poolSize, statfsCapacity, StatfsGate } from './collectors/disk/statfs_gate';
@@ -22,7 +23,14 @@ const SHUTDOWN_GRACE_MS = 5_000;
 
 export function buildCollectors(config: Config, log: Logger, platform: NodeJS.Platform = process.platform): Collector[] {
   const collectors: Collector[] = [];
-  if (config.collectors.memory) collectors.push(createMemoryCollector({ procfs: config.procfs, platform, log }));
+  // Windows: one PowerShell answers the WMI queries of every collector (cim_windows.ts).
+  let cim: CimFeed | undefined;
+  if (platform === 'win32' && (config.collectors.memory || config.collectors.disk)) {
+    const feed = new CimFeed(log);
+    process.once('exit', () => feed.close());
+    cim = feed;
+  }
+  if (config.collectors.memory) collectors.push(createMemoryCollector({ procfs: config.procfs, platform, log, cim }));
   if (config.collectors.disk) {
     const gate = new StatfsGate({
       capacity: statfsCapacity(poolSize()),
@@ -39,9 +47,11 @@ export function buildCollectors(config: Config, log: Logger, platform: NodeJS.Pl
           fsTypesExclude: config.fsTypesExclude,
           skipMountPoints: config.skipMountPoints,
           skipFsTypes: config.skipFsTypes,
+          driveTypesExclude: config.driveTypesExclude,
         },
         gate,
         log,
+        cim,
       }),
     );
   }

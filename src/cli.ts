@@ -1,7 +1,9 @@
 import { isIP } from 'node:net';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { COLLECTOR_NAMES, type CollectorName } from './collectors/collector';
-import { DEFAULT_FS_TYPES_EXCLUDE, DEFAULT_MOUNT_POINTS_EXCLUDE } from './collectors/disk';
+import {
+  DEFAULT_FS_TYPES_EXCLUDE, DEFAULT_MOUNT_POINTS_EXCLUDE, WINDOWS_DRIVE_TYPES_EXCLUDE, WINDOWS_FS_TYPES_EXCLUDE, WINDOWS_MOUNT_POINTS_EXCLUDE,
+} from './collectors/disk';
 import type { Pattern } from './collectors/disk/mounts_linux';
 import { formatDuration, parseDuration } from './duration';
 import type { Lang } from './metrics/catalog';
@@ -22,6 +24,8 @@ export interface Config {
   readonly collectors: Readonly<Record<CollectorName, boolean>>;
   readonly mountPointsExclude: Pattern;
   readonly fsTypesExclude: Pattern;
+  /** Windows only. */
+  readonly driveTypesExclude: Pattern;
   readonly skipMountPoints: readonly string[];
   readonly skipFsTypes: readonly string[];
   readonly timeoutMs: number;
@@ -86,8 +90,12 @@ function duration(min: number): (v: string) => number {
  * The built-in defaults are plain alternations, matched with RegExp: a host on defaults never
  * loads the RE2 engine.
  */
+const BUILT_IN_PATTERNS = new Set([
+  DEFAULT_MOUNT_POINTS_EXCLUDE, DEFAULT_FS_TYPES_EXCLUDE, WINDOWS_MOUNT_POINTS_EXCLUDE, WINDOWS_FS_TYPES_EXCLUDE, WINDOWS_DRIVE_TYPES_EXCLUDE,
+]);
+
 function regex(v: string): Pattern {
-  if (v === DEFAULT_MOUNT_POINTS_EXCLUDE || v === DEFAULT_FS_TYPES_EXCLUDE) return new RegExp(v);
+  if (BUILT_IN_PATTERNS.has(v)) return new RegExp(v);
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { RE2JS } = require('re2js') as typeof import('re2js');
   try {
@@ -158,6 +166,10 @@ export interface FlagSpec {
   readonly help: string;
   /** The default as a user would write it (shown in --help and the descriptors). */
   readonly defaultText?: string;
+  /** The default on Windows, where it differs. */
+  readonly windowsDefault?: string;
+  /** The platforms the flag means something on; undefined: all. Elsewhere it is refused and not shown. */
+  readonly platforms?: readonly NodeJS.Platform[];
   readonly parse?: (v: string) => unknown;
   readonly repeatable?: boolean;
   readonly choices?: readonly string[];
@@ -186,10 +198,12 @@ export const FLAGS: readonly FlagSpec[] = [
     form: { en: `The ${c} collector`, zh: `${COLLECTOR_ZH[c]}采集` },
   })),
   { name: 'collector.disable-defaults', help: 'Disable every collector not enabled explicitly with --collector.<name>.' },
-  { name: 'collector.disk.mount-points-exclude', arg: '<regex>', defaultText: DEFAULT_MOUNT_POINTS_EXCLUDE, parse: regex,
+  { name: 'collector.disk.mount-points-exclude', arg: '<regex>', defaultText: DEFAULT_MOUNT_POINTS_EXCLUDE, windowsDefault: WINDOWS_MOUNT_POINTS_EXCLUDE, parse: regex,
     help: 'Regular expression of mount points to leave out.' },
-  { name: 'collector.disk.fs-types-exclude', arg: '<regex>', defaultText: DEFAULT_FS_TYPES_EXCLUDE, parse: regex,
+  { name: 'collector.disk.fs-types-exclude', arg: '<regex>', defaultText: DEFAULT_FS_TYPES_EXCLUDE, windowsDefault: WINDOWS_FS_TYPES_EXCLUDE, parse: regex,
     help: 'Regular expression of filesystem types to leave out.' },
+  { name: 'collector.disk.drive-types-exclude', arg: '<regex>', defaultText: WINDOWS_DRIVE_TYPES_EXCLUDE, parse: regex, platforms: ['win32'],
+    help: 'Regular expression of drive types to leave out: unknown, no_root_dir, removable, fixed, remote, cdrom, ramdisk.' },
   { name: 'collector.disk.skip-mount-points', arg: '<list>', defaultText: '', parse: mountPointList,
     help: 'Comma-separated mount points to leave out, with everything mounted below them (e.g. /mnt/backup,/data/tmp; D:,E:/mnt on Windows), on top of the exclude regex. Write other characters than letters, digits and /._:+- as %XX (a space is %20).',
     form: { en: 'Mount points to skip (and below): /mnt/a,/data', zh: '不采集的挂载点（含其下级），逗号分隔，如 /mnt/a,/data' } },
@@ -200,8 +214,8 @@ export const FLAGS: readonly FlagSpec[] = [
     help: 'Deadline of each collector in one scrape (lowered by X-Prometheus-Scrape-Timeout-Seconds).' },
   { name: 'collection.interval', arg: '<duration>', defaultText: '0', parse: duration(0),
     help: 'Collect in the background at this interval and serve the latest snapshot; 0 collects on each scrape.' },
-  { name: 'path.procfs', arg: '<path>', defaultText: '/proc', help: 'procfs mount point.' },
-  { name: 'path.rootfs', arg: '<path>', defaultText: '/', help: 'Where the host\'s / is mounted (a container with the host\'s / at /host): mount points below it are reported without it, and every mount point is statfs\'ed below it.' },
+  { name: 'path.procfs', arg: '<path>', defaultText: '/proc', platforms: ['linux'], help: 'procfs mount point.' },
+  { name: 'path.rootfs', arg: '<path>', defaultText: '/', platforms: ['linux'], help: 'Where the host\'s / is mounted (a container with the host\'s / at /host): mount points below it are reported without it, and every mount point is statfs\'ed below it.' },
   { name: 'log.level', arg: '<level>', defaultText: 'info', choices: LOG_LEVELS, help: 'Only log messages with this severity or above.' },
   { name: 'log.format', arg: '<format>', defaultText: 'logfmt', choices: LOG_FORMATS, help: 'Log format on stderr.' },
   { name: 'config.file', arg: '<file>', help: 'YAML file whose keys are these flag names (e.g. "web.listen-address: :9601"); flags on the command line win.' },
@@ -211,7 +225,16 @@ export function versionText(): string {
   return `sys-exporter, version ${VERSION} (revision: ${REVISION})\n  runtime: ${RUNTIME}${process.versions.bun ? ` (Node.js ${process.version} APIs)` : ''}, platform: ${process.platform}/${process.arch}\n`;
 }
 
-function buildProgram(): { program: Command; keys: Map<string, string> } {
+/** A flag's default on a platform, as a user would write it. */
+export function defaultOn(f: FlagSpec, platform: NodeJS.Platform): string | undefined {
+  return platform === 'win32' && f.windowsDefault !== undefined ? f.windowsDefault : f.defaultText;
+}
+
+export const flagApplies = (f: FlagSpec, platform: NodeJS.Platform): boolean => !f.platforms || f.platforms.includes(platform);
+
+const PLATFORM_NAMES: Partial<Record<NodeJS.Platform, string>> = { linux: 'Linux', win32: 'Windows' };
+
+function buildProgram(platform: NodeJS.Platform): { program: Command; keys: Map<string, string> } {
   const program = new Command('sys-exporter')
     .description('Host metrics exporter: memory, disk and scrape health for Prometheus and BlueKing.')
     .helpOption('-h, --help', 'Show this help.')
@@ -222,8 +245,10 @@ function buildProgram(): { program: Command; keys: Map<string, string> } {
   const keys = new Map<string, string>(); // flag name -> commander attribute
   for (const f of FLAGS) {
     // Defaults are applied after the config file is merged, so commander itself holds none.
-    const help = f.defaultText !== undefined ? `${f.help} (default: ${JSON.stringify(f.defaultText)})` : f.help;
+    const dflt = defaultOn(f, platform);
+    const help = dflt !== undefined ? `${f.help} (default: ${JSON.stringify(dflt)})` : f.help;
     const opt = new Option(`--${f.name} ${f.arg ?? '[bool]'}`, help);
+    if (!flagApplies(f, platform)) opt.hideHelp();
     if (f.choices) opt.choices(f.choices);
     const parse = f.arg ? f.parse : bool;
     if (parse) {
@@ -285,8 +310,8 @@ function cleanCommanderMessage(msg: string): string {
 }
 
 /** Parses the user's arguments (argv without node and script) into a Config, or an exit. */
-export function parseArgs(args: readonly string[]): CliResult {
-  const { program, keys } = buildProgram();
+export function parseArgs(args: readonly string[], platform: NodeJS.Platform = process.platform): CliResult {
+  const { program, keys } = buildProgram(platform);
   try {
     program.parse([...args], { from: 'user' });
   } catch (err) {
@@ -312,11 +337,19 @@ export function parseArgs(args: readonly string[]): CliResult {
       program.setOptionValueWithSource(attr, checked, 'config');
     }
   }
+  for (const f of FLAGS) {
+    const source = program.getOptionValueSource(keys.get(f.name)!);
+    if (!flagApplies(f, platform) && (source === 'cli' || source === 'config')) {
+      const where = source === 'cli' ? `--${f.name}` : `config file ${configFile}: key "${f.name}"`;
+      throw new UsageError(`${where} applies to ${f.platforms!.map((p) => PLATFORM_NAMES[p] ?? p).join(' and ')} only`);
+    }
+  }
   const value = <T>(name: string): T | undefined => program.getOptionValue(keys.get(name)!) as T | undefined;
   const flag = FLAGS.find.bind(FLAGS);
   const dflt = <T>(name: string): T => {
     const f = flag((x) => x.name === name)!;
-    return (f.parse ? f.parse(f.defaultText!) : f.defaultText) as T;
+    const text = defaultOn(f, platform);
+    return (f.parse ? f.parse(text!) : text) as T;
   };
   const pick = <T>(name: string): T => value<T>(name) ?? dflt<T>(name);
 
@@ -335,6 +368,7 @@ export function parseArgs(args: readonly string[]): CliResult {
       collectors,
       mountPointsExclude: pick<Pattern>('collector.disk.mount-points-exclude'),
       fsTypesExclude: pick<Pattern>('collector.disk.fs-types-exclude'),
+      driveTypesExclude: pick<Pattern>('collector.disk.drive-types-exclude'),
       skipMountPoints: pick<string[]>('collector.disk.skip-mount-points'),
       skipFsTypes: pick<string[]>('collector.disk.skip-fs-types'),
       timeoutMs: pick<number>('collector.timeout'),

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, copyFileSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -13,7 +13,7 @@ import { ARM64_TGZ, SUMS, TGZ, tgzEntries, writeArchive, zipEntries, ZIPS, type 
 import { validate } from '../scripts/validate-package';
 import { familiesFor } from '../src/metrics/catalog';
 import bcrypt from 'bcryptjs';
-import { promtoolCheck, request, sleep, startExporter } from './helpers';
+import { parseExposition, promtoolCheck, request, sleep, startExporter, value } from './helpers';
 import { WINE, wineEnv, wineSkip } from './wine';
 
 const families = (text: string): string[] =>
@@ -103,7 +103,7 @@ describe('exporter-linux', () => {
 
 
 describe('exporter-windows.exe under wine', { skip: wineSkip }, () => {
-  it('serves memory and the C: volume', async () => {
+  it('serves memory and the C: volume, from the drive-letter probe when PowerShell gives nothing (wine\'s stub)', async () => {
     const env = wineEnv();
     const log = join(work, 'wine.log');
     const fd = openSync(log, 'w');
@@ -128,6 +128,67 @@ describe('exporter-windows.exe under wine', { skip: wineSkip }, () => {
     } finally {
       spawnSync('wineserver', ['-k'], { env });
       proc.kill('SIGKILL');
+    }
+  });
+});
+
+describe('exporter-windows.exe reading WMI through PowerShell, under wine', { skip: wineSkip }, () => {
+  // Wine's powershell.exe is a stub, so the test puts a stand-in at the real path (the exporter
+  // runs it by absolute path) that prints what the exporter's PowerShell loop prints on a SQL
+  // Server host (test/fixtures/windows). What runs for real: the executable, its search for
+  // PowerShell, the child process and its pipe under wine, parsing, filtering and statfs.
+  it('every volume with its type (mounted folders, no letter, network; CD and USB left out), page files and commit charge', async () => {
+    const env = wineEnv();
+    const ps = join(env.WINEPREFIX!, 'drive_c', 'windows', 'system32', 'WindowsPowerShell', 'v1.0', 'powershell.exe');
+    const saved = `${ps}.wine`;
+    const standIn = join(work, 'powershell-standin.exe');
+    const cc = spawnSync('x86_64-w64-mingw32-gcc', ['-municode', '-O2', '-o', standIn, join(ROOT, 'test', 'windows', 'powershell-standin.c')], { encoding: 'utf8' });
+    assert.equal(cc.status, 0, cc.stderr);
+    const cim = join(work, 'cim.json');
+    copyFileSync(join(ROOT, 'test', 'fixtures', 'windows', 'cim-sqlserver.json'), cim);
+    // The mounted folders exist as folders here, so statfs answers for them as it would.
+    for (const d of ['SQLData/Data01', 'SQLData/Log01']) mkdirSync(join(env.WINEPREFIX!, 'drive_c', d), { recursive: true });
+    if (!existsSync(saved)) renameSync(ps, saved);
+    copyFileSync(standIn, ps);
+    const log = join(work, 'wine-cim.log');
+    const fd = openSync(log, 'w');
+    const proc = spawn(WINE, [ARTIFACTS.windows, '--web.listen-address=127.0.0.1:0'], { env: { ...env, SYS_EXPORTER_TEST_CIM: `Z:${cim.replace(/\//g, '\\')}` }, stdio: ['ignore', fd, fd] });
+    closeSync(fd);
+    try {
+      const addr = await addressFromLog(log, 60_000);
+      // The first scrape waits for PowerShell's first answer: no "after a minute".
+      const text = (await request(`http://${addr}/metrics`)).body.toString();
+      const s = parseExposition(text).samples;
+      assert.match(readFileSync(`${cim}.args`, 'utf8'), /^"?C:\\windows\\system32\\WindowsPowerShell\\v1\.0\\powershell\.exe"? -NoLogo -NoProfile -NonInteractive -ExecutionPolicy Bypass -Command /i);
+      const mounts = [...new Set(s.filter((x) => x.name === 'sys_disk_device_error').map((x) => x.labels.mountpoint))].sort();
+      assert.deepEqual(mounts, ['C:', 'C:\\SQLData\\Data01', 'C:\\SQLData\\Log01', 'Y:', '\\\\?\\Volume{8a6c1d2e-0000-0000-0000-602200000000}']);
+      assert.equal(value(s, 'sys_disk_device_error', { mountpoint: 'C:', device: '\\\\?\\Volume{8a6c1d2e-0000-0000-0000-100000000000}', fstype: 'NTFS' }), 0);
+      assert.equal(value(s, 'sys_disk_device_error', { mountpoint: 'C:\\SQLData\\Log01', fstype: 'ReFS' }), 0);
+      assert.ok(value(s, 'sys_disk_size_bytes', { mountpoint: 'C:\\SQLData\\Data01' })! > 0);
+      // Y: is not connected here and wine cannot statfs a volume GUID path: both report the
+      // error on every scrape instead of vanishing.
+      assert.equal(value(s, 'sys_disk_device_error', { mountpoint: 'Y:', device: '\\\\fs01\\share' }), 1);
+      assert.equal(value(s, 'sys_disk_device_error', { mountpoint: '\\\\?\\Volume{8a6c1d2e-0000-0000-0000-602200000000}' }), 1);
+      assert.equal(value(s, 'sys_swap_total_bytes'), 8388608 * 1024);
+      assert.equal(value(s, 'sys_swap_free_bytes'), 7340032 * 1024);
+      assert.equal(value(s, 'sys_memory_commit_limit_bytes'), 25163776 * 1024);
+      assert.equal(value(s, 'sys_memory_committed_bytes'), (25163776 - 9437184) * 1024);
+      assert.equal(value(s, 'sys_scrape_collector_success', { collector: 'disk' }), 1);
+      assert.equal(promtoolCheck(text).code, 0);
+      // The volume list follows WMI: a volume that goes away in WMI's answer goes from the output.
+      const doc = JSON.parse(readFileSync(cim, 'utf8')) as { volumes: { rows: { Name: string }[] } };
+      doc.volumes.rows = doc.volumes.rows.filter((r) => !r.Name.includes('Log01'));
+      writeFileSync(cim, `${JSON.stringify(doc)}\r\n`);
+      let gone = false;
+      for (let i = 0; i < 40 && !gone; i++) {
+        await sleep(250);
+        gone = !(await request(`http://${addr}/metrics`)).body.toString().includes('Log01');
+      }
+      assert.ok(gone, 'Log01 left the output once WMI stopped listing it');
+    } finally {
+      spawnSync('wineserver', ['-k'], { env });
+      proc.kill('SIGKILL');
+      renameSync(saved, ps);
     }
   });
 });

@@ -39,6 +39,7 @@ export interface MetricDef {
 
 const DISK_LABELS = ['device', 'fstype', 'mountpoint'] as const;
 const LINUX_ONLY: readonly NodeJS.Platform[] = ['linux'];
+const WINDOWS_ONLY: readonly NodeJS.Platform[] = ['win32'];
 
 type Texts = readonly [enShort: string, enHelp: string, zhShort: string, zhHelp: string];
 
@@ -73,6 +74,12 @@ export const SWAP_TOTAL = def('memory', 'gauge', 'sys_swap_total_bytes', 'bytes'
 export const SWAP_FREE = def('memory', 'gauge', 'sys_swap_free_bytes', 'bytes', ['Swap free',
   'Unused swap space in bytes.',
   '交换区空闲', '未使用的交换空间（字节）。']);
+export const COMMIT_LIMIT = def('memory', 'gauge', 'sys_memory_commit_limit_bytes', 'bytes', ['Commit limit',
+  'Windows commit limit in bytes: physical memory plus page files, the most that can be committed.',
+  '提交上限', 'Windows 提交上限（字节）：物理内存加页面文件，可提交内存的上限。'], [], WINDOWS_ONLY);
+export const COMMITTED = def('memory', 'gauge', 'sys_memory_committed_bytes', 'bytes', ['Committed',
+  'Windows commit charge in bytes: memory committed by all processes and the system (Committed in Task Manager).',
+  '已提交', 'Windows 已提交内存（字节）：所有进程和系统已提交的内存，即任务管理器中的“已提交”。'], [], WINDOWS_ONLY);
 
 export const DISK_SIZE = def('disk', 'gauge', 'sys_disk_size_bytes', 'bytes', ['Disk size',
   'Filesystem size in bytes.',
@@ -177,7 +184,7 @@ export const SOURCE_TEXT: Readonly<Record<Source, Readonly<Record<Lang, string>>
 
 /** Every family, in exposition order. */
 export const CATALOG: readonly MetricDef[] = Object.freeze([
-  MEMORY_TOTAL, MEMORY_AVAILABLE, MEMORY_USED, MEMORY_USED_RATIO, SWAP_TOTAL, SWAP_FREE,
+  MEMORY_TOTAL, MEMORY_AVAILABLE, MEMORY_USED, MEMORY_USED_RATIO, SWAP_TOTAL, SWAP_FREE, COMMIT_LIMIT, COMMITTED,
   DISK_SIZE, DISK_FREE, DISK_AVAILABLE, DISK_USED, DISK_USED_RATIO, DISK_FILES, DISK_FILES_FREE,
   DISK_READONLY, DISK_DEVICE_ERROR, DISK_HUNG_STATFS,
   COLLECTOR_SUCCESS, COLLECTOR_DURATION, COLLECTOR_ERRORS, SNAPSHOT_AGE, BUILD_INFO,

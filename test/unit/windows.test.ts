@@ -1,17 +1,26 @@
-// The Windows code paths, run on Linux with injected data: what Node's os and fs.statfs return
-// on Windows, and what systeminformation's WMI query returns. The wine smoke test of the real
-// executable belongs to the packaging tests.
+// The Windows code paths, run on Linux: what Node's os and fs.statfs return on Windows, and what
+// the exporter's PowerShell loop prints (test/fixtures/windows: ConvertTo-Json's shapes). The
+// feed's process handling runs against a stand-in "powershell" script. The wine tests of the
+// real executable belong to the packaging tests.
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { ROOT } from '../../scripts/lib/steps';
 import { createDiskCollector } from '../../src/collectors/disk';
 import { StatfsGate, type StatfsResult } from '../../src/collectors/disk/statfs_gate';
-import { driveOf, probeDriveLetters, volumesFromSysinfo } from '../../src/collectors/disk/volumes_windows';
+import { cimDiscovery, driveOf, probeDriveLetters, VOLUME_QUERIES, volumesFromCim } from '../../src/collectors/disk/volumes_windows';
+import { CimFeed, cimScript, rowsOf } from '../../src/collectors/cim_windows';
+import { MEMORY_QUERY, virtualMemoryFromCim } from '../../src/collectors/memory/memory_windows';
+import { filterMounts } from '../../src/collectors/disk/mounts_linux';
+import { parseArgs } from '../../src/cli';
 import { createMemoryCollector } from '../../src/collectors/memory';
 import { createLogger } from '../../src/log';
 import { familiesFor } from '../../src/metrics/catalog';
 import { render } from '../../src/metrics/exposition';
 import { SampleSet } from '../../src/metrics/samples';
-import { parseExposition, promtoolCheck, value } from '../helpers';
+import { parseExposition, promtoolCheck, sleep, value } from '../helpers';
 
 const quiet = createLogger('error', 'logfmt', () => undefined);
 const ctx = (ms = 1000) => ({ deadline: Date.now() + ms, signal: new AbortController().signal });
@@ -20,37 +29,129 @@ const ctx = (ms = 1000) => ({ deadline: Date.now() + ms, signal: new AbortContro
 const C: StatfsResult = { type: 0, bsize: 4096, blocks: 25_000_000, bfree: 10_000_000, bavail: 9_000_000, files: 0, ffree: 0 };
 const D: StatfsResult = { type: 0, bsize: 512, blocks: 1000, bfree: 1000, bavail: 1000, files: 0, ffree: 0 };
 
+
+const FIXTURE = join(ROOT, 'test', 'fixtures', 'windows', 'cim-sqlserver.json');
+const fixture = JSON.parse(readFileSync(FIXTURE, 'utf8')) as Record<string, { rows: unknown }>;
+const work = mkdtempSync(join(tmpdir(), 'sysexp-win-'));
+after(() => rmSync(work, { recursive: true, force: true }));
+
+/** A stand-in for powershell.exe: prints each of `lines` (then the last one again) every 50 ms. */
+function standIn(name: string, lines: readonly string[], exitAfter?: number): string {
+  const file = join(work, name);
+  const data = join(work, `${name}.lines`);
+  writeFileSync(data, lines.join('\n'));
+  writeFileSync(file, `#!/bin/sh\necho "$@" > '${file}.args'\nn=0\nwhile :; do\n  n=$((n+1))\n  [ -n "${exitAfter ?? ''}" ] && [ $n -gt ${exitAfter ?? 0} ] && exit 3\n  sed -n "$n p" '${data}' | grep . || tail -n 1 '${data}'\n  sleep 0.05\ndone\n`);
+  chmodSync(file, 0o755);
+  return file;
+}
+
+describe('the WMI feed (one long-running PowerShell)', () => {
+  it('sends every query in one script without double quotes, each in its own try/catch', () => {
+    const script = cimScript(new Map(Object.entries({ ...VOLUME_QUERIES, ...MEMORY_QUERY })), 15_000);
+    assert.doesNotMatch(script, /"/, 'the script travels as one command-line argument');
+    for (const [name, q] of Object.entries({ ...VOLUME_QUERIES, ...MEMORY_QUERY })) {
+      assert.ok(script.includes(`try { $r['${name}'] = @{ rows = @(${q}) } } catch { $r['${name}'] = @{ error = $_.Exception.Message } }`), name);
+    }
+    assert.match(script, /ConvertTo-Json -InputObject \$r -Compress -Depth 5/);
+    assert.match(script, /Start-Sleep -Milliseconds 15000 \}$/);
+    assert.match(script, /UTF8Encoding/);
+    // Output is ASCII whatever the code page: other characters go out as \uXXXX.
+    assert.ok(script.includes("$j = [regex]::Replace($j, '[^\\x00-\\x7e]', [Text.RegularExpressions.MatchEvaluator]{ param($m) '\\u{0:x4}' -f [int][char]$m.Value })"));
+  });
+
+  it('reads the lines of a long-running process, and one query failing costs only that query', async () => {
+    const ps = standIn('ps-ok', [JSON.stringify({ ...fixture, network_drives: { error: 'Access denied' } })]);
+    const feed = new CimFeed(quiet, { intervalMs: 100, powershell: ps });
+    feed.register('volumes', VOLUME_QUERIES.volumes);
+    feed.register('network_drives', VOLUME_QUERIES.network_drives);
+    try {
+      const v = await feed.first('volumes');
+      assert.ok(v && 'rows' in v && Array.isArray(v.rows) && v.rows.length === 6);
+      const n = feed.get('network_drives');
+      assert.deepEqual(n && 'error' in n ? n.error : undefined, 'Access denied');
+      const args = readFileSync(`${ps}.args`, 'utf8');
+      assert.match(args, /^-NoLogo -NoProfile -NonInteractive -ExecutionPolicy Bypass -Command /);
+    } finally {
+      feed.close();
+    }
+  });
+
+  it('restarts PowerShell when it dies, and answers a waiting scrape with the failure', async () => {
+    const ps = standIn('ps-dies', [JSON.stringify(fixture)], 1);
+    const feed = new CimFeed(quiet, { intervalMs: 100, powershell: ps });
+    feed.register('memory', MEMORY_QUERY.memory);
+    try {
+      assert.ok(await feed.first('memory'));
+      const t0 = Date.now();
+      // It exits after one line; the retry comes 5 s later and answers again.
+      while (Date.now() - t0 < 9000 && readFileSync(`${ps}.args`, 'utf8') && (feed.get('memory') !== undefined)) await sleep(50);
+      assert.equal(feed.get('memory'), undefined, 'stale after three intervals without a line');
+      while (Date.now() - t0 < 9000 && feed.get('memory') === undefined) await sleep(50);
+      assert.ok(feed.get('memory'), 'answers again after the restart');
+    } finally {
+      feed.close();
+    }
+    const missing = new CimFeed(quiet, { intervalMs: 100, powershell: join(work, 'no-such-powershell.exe') });
+    missing.register('memory', MEMORY_QUERY.memory);
+    const o = await missing.first('memory');
+    missing.close();
+    assert.ok(o && 'error' in o && /ENOENT/.test(o.error), 'a scrape waiting for the first answer gets the failure');
+  });
+
+  it('takes rows in every shape ConvertTo-Json writes them', () => {
+    assert.deepEqual(rowsOf([{ a: 1 }]), [{ a: 1 }]);
+    assert.deepEqual(rowsOf({ a: 1 }), [{ a: 1 }]);
+    assert.deepEqual(rowsOf({ value: [{ a: 1 }, { a: 2 }], Count: 2 }), [{ a: 1 }, { a: 2 }]);
+    assert.deepEqual(rowsOf(null), []);
+  });
+});
+
 describe('windows memory', () => {
-  it('uses os.totalmem/os.freemem and the background swap figures', async () => {
+  it('physical memory from os on each scrape; page files and commit charge from WMI', async () => {
     const c = createMemoryCollector({
       procfs: '/nonexistent',
       platform: 'win32',
       log: quiet,
-      windowsSource: { totalmem: () => 16e9, freemem: () => 4e9, swap: () => ({ total: 2e9, free: 1.5e9 }) },
+      windowsSource: { totalmem: () => 16e9, freemem: () => 4e9, virtual: () => virtualMemoryFromCim(fixture.memory.rows) },
     });
     const out = new SampleSet();
     await c.collect(ctx(), out);
-    const s = parseExposition(render([out], 'text')).samples;
+    const text = render([out], 'text');
+    const s = parseExposition(text).samples;
     assert.equal(value(s, 'sys_memory_total_bytes'), 16e9);
     assert.equal(value(s, 'sys_memory_available_bytes'), 4e9);
     assert.equal(value(s, 'sys_memory_used_bytes'), 12e9);
     assert.equal(value(s, 'sys_memory_used_ratio'), 0.75);
-    assert.equal(value(s, 'sys_swap_total_bytes'), 2e9);
-    assert.equal(value(s, 'sys_swap_free_bytes'), 1.5e9);
+    assert.equal(value(s, 'sys_swap_total_bytes'), 8388608 * 1024);
+    assert.equal(value(s, 'sys_swap_free_bytes'), 7340032 * 1024);
+    assert.equal(value(s, 'sys_memory_commit_limit_bytes'), 25163776 * 1024);
+    assert.equal(value(s, 'sys_memory_committed_bytes'), (25163776 - 9437184) * 1024);
+    assert.equal(promtoolCheck(text).code, 0);
   });
 
-  it('leaves swap out until the background refresh has an answer', async () => {
-    const c = createMemoryCollector({
-      procfs: '/nonexistent',
-      platform: 'win32',
-      log: quiet,
-      windowsSource: { totalmem: () => 8e9, freemem: () => 8e9, swap: () => undefined },
-    });
+  it('leaves page files and commit out, not zero, until WMI answers; rejects rows that do not add up', async () => {
+    const c = createMemoryCollector({ procfs: '/nonexistent', platform: 'win32', log: quiet, windowsSource: { totalmem: () => 8e9, freemem: () => 8e9, virtual: () => undefined } });
     const out = new SampleSet();
     await c.collect(ctx(), out);
     const s = parseExposition(render([out], 'text')).samples;
-    assert.equal(value(s, 'sys_swap_total_bytes'), undefined);
-    assert.equal(value(s, 'sys_memory_used_ratio'), 0);
+    for (const n of ['sys_swap_total_bytes', 'sys_swap_free_bytes', 'sys_memory_commit_limit_bytes', 'sys_memory_committed_bytes']) assert.equal(value(s, n), undefined, n);
+    assert.equal(virtualMemoryFromCim([{ TotalVirtualMemorySize: 10, FreeVirtualMemory: 20, SizeStoredInPagingFiles: 0, FreeSpaceInPagingFiles: 0 }]), undefined);
+    assert.equal(virtualMemoryFromCim([{ TotalVirtualMemorySize: 10 }]), undefined);
+    assert.equal(virtualMemoryFromCim([]), undefined);
+  });
+
+  it('the first scrape waits for the first WMI answer within its deadline', async () => {
+    const ps = standIn('ps-mem', [JSON.stringify(fixture)]);
+    const feed = new CimFeed(quiet, { intervalMs: 100, powershell: ps });
+    const c = createMemoryCollector({ procfs: '/nonexistent', platform: 'win32', log: quiet, cim: feed });
+    try {
+      const out = new SampleSet();
+      await c.collect(ctx(5000), out);
+      const s = parseExposition(render([out], 'text')).samples;
+      assert.equal(value(s, 'sys_memory_commit_limit_bytes'), 25163776 * 1024);
+    } finally {
+      feed.close();
+    }
   });
 });
 
@@ -61,23 +162,71 @@ describe('windows volumes', () => {
     assert.equal(driveOf('\\\\server\\share'), undefined);
   });
 
-  it('reads WMI volumes as systeminformation returns them', () => {
-    const v = volumesFromSysinfo([
-      { fs: 'C:', type: 'NTFS', mount: 'C:', rw: true },
-      { fs: 'D:', type: 'FAT32', mount: 'D:', rw: false },
-      { fs: 'C:', type: 'NTFS', mount: 'C:', rw: true },
-      { fs: '\\\\srv\\x', type: '', mount: '', rw: null },
+  it('every volume from WMI: letters, mounted folders, no path at all, network drives, with drive types', () => {
+    const v = volumesFromCim(fixture.volumes.rows, fixture.network_drives.rows);
+    assert.deepEqual(v.map((m) => [m.mountpoint, m.device, m.fstype, m.driveType, m.readonly]), [
+      ['\\\\?\\Volume{8a6c1d2e-0000-0000-0000-602200000000}', '\\\\?\\Volume{8a6c1d2e-0000-0000-0000-602200000000}', 'NTFS', 'fixed', false],
+      ['C:', '\\\\?\\Volume{8a6c1d2e-0000-0000-0000-100000000000}', 'NTFS', 'fixed', false],
+      ['C:\\SQLData\\Data01', '\\\\?\\Volume{3f2504e0-4f89-11d3-9a0c-0305e82c3301}', 'NTFS', 'fixed', false],
+      ['C:\\SQLData\\Log01', '\\\\?\\Volume{3f2504e0-4f89-11d3-9a0c-0305e82c3302}', 'ReFS', 'fixed', false],
+      ['D:', '\\\\?\\Volume{d1e5a0b4-7c1f-11ef-8a3b-806e6f6e6963}', 'UDF', 'cdrom', true],
+      ['E:', '\\\\?\\Volume{b2a7c9d0-7c1f-11ef-8a3b-806e6f6e6963}', 'FAT32', 'removable', false],
+      ['Y:', '\\\\fs01\\share', 'NTFS', 'remote', false],
     ]);
-    assert.deepEqual(v, [
-      { device: 'C:', mountpoint: 'C:', fstype: 'NTFS', readonly: false },
-      { device: 'D:', mountpoint: 'D:', fstype: 'FAT32', readonly: true },
-    ]);
+    // A row without a name or device, and junk, cost nothing else.
+    assert.equal(volumesFromCim([null, 3, { Name: 'F:\\' }, ...(fixture.volumes.rows as unknown[])], 'junk').length, 6);
   });
 
-  it('falls back to the drive letters whose root answers statfs', async () => {
-    const gate = new StatfsGate({ capacity: 4, hungAfterMs: 20, statfs: (p) => (p === 'C:\\' || p === 'E:\\' ? Promise.resolve(C) : Promise.reject(Object.assign(new Error('x'), { code: 'ENOENT' }))) });
-    const v = await probeDriveLetters(gate, 1000);
-    assert.deepEqual(v.map((x) => x.mountpoint), ['C:', 'E:']);
+  it('the Windows defaults leave out the CD/ISO and the USB stick, as node_exporter leaves out iso9660', () => {
+    const parsed = parseArgs([], 'win32');
+    assert.equal(parsed.kind, 'run');
+    if (parsed.kind !== 'run') return;
+    const c = parsed.config;
+    const kept = filterMounts(volumesFromCim(fixture.volumes.rows, fixture.network_drives.rows), {
+      mountPointsExclude: c.mountPointsExclude, fsTypesExclude: c.fsTypesExclude, driveTypesExclude: c.driveTypesExclude,
+    });
+    assert.deepEqual(kept.map((m) => m.mountpoint), ['\\\\?\\Volume{8a6c1d2e-0000-0000-0000-602200000000}', 'C:', 'C:\\SQLData\\Data01', 'C:\\SQLData\\Log01', 'Y:']);
+    const all = parseArgs(['--collector.disk.drive-types-exclude=^$', '--collector.disk.fs-types-exclude=^$'], 'win32');
+    assert.ok(all.kind === 'run' && filterMounts(volumesFromCim(fixture.volumes.rows, []), { ...all.config, driveTypesExclude: all.config.driveTypesExclude }).length === 6);
+  });
+
+  it('falls back to the drive letters whose root answers statfs, or hangs (kept to report the error)', async () => {
+    const gate = new StatfsGate({ capacity: 8, hungAfterMs: 50, statfs: (p) => {
+      if (p === 'C:\\' || p === 'E:\\') return Promise.resolve(C);
+      if (p === 'Z:\\') return new Promise(() => undefined); // a dead network drive
+      return Promise.reject(Object.assign(new Error('x'), { code: 'ENOENT' }));
+    } });
+    const v = await probeDriveLetters(gate, 300);
+    assert.deepEqual(v.map((x) => x.mountpoint), ['C:', 'E:', 'Z:']);
+  });
+
+  it('a volume that stops answering reports sys_disk_device_error 1 and stays in the output', async () => {
+    let dead = false;
+    const gate = new StatfsGate({ capacity: 8, hungAfterMs: 100, statfs: (p) => (dead && p === 'Y:\\' ? new Promise(() => undefined) : Promise.resolve(p === 'C:\\' ? C : D)) });
+    const ps = standIn('ps-vol', [JSON.stringify(fixture)]);
+    const feed = new CimFeed(quiet, { intervalMs: 100, powershell: ps });
+    const parsed = parseArgs([], 'win32');
+    assert.ok(parsed.kind === 'run');
+    const c = createDiskCollector({ platform: 'win32', procfs: '/proc', rootfs: '/', filter: parsed.config, gate, log: quiet, cim: feed });
+    try {
+      const scrape = async () => {
+        const out = new SampleSet();
+        await c.collect(ctx(1000), out);
+        return parseExposition(render([out], 'text')).samples;
+      };
+      let s = await scrape();
+      assert.equal(value(s, 'sys_disk_device_error', { mountpoint: 'Y:', device: '\\\\fs01\\share' }), 0);
+      assert.equal(value(s, 'sys_disk_size_bytes', { mountpoint: 'C:\\SQLData\\Data01', fstype: 'NTFS' }), D.blocks * D.bsize);
+      dead = true;
+      for (let i = 0; i < 3; i++) {
+        s = await scrape();
+        assert.equal(value(s, 'sys_disk_device_error', { mountpoint: 'Y:' }), 1, `scrape ${i}`);
+        assert.equal(value(s, 'sys_disk_size_bytes', { mountpoint: 'C:' }), C.blocks * C.bsize);
+      }
+    } finally {
+      c.close();
+      feed.close();
+    }
   });
 
   it('emits disk metrics per volume root, C: style, without inode families', async () => {
@@ -96,6 +245,7 @@ describe('windows volumes', () => {
       discovery: async () => [
         { device: 'C:', mountpoint: 'C:', fstype: 'NTFS', readonly: false },
         { device: 'D:', mountpoint: 'D:', fstype: 'FAT32', readonly: true },
+        { device: 'X', mountpoint: 'C:\\mnt\\data', fstype: 'NTFS', readonly: false },
       ],
     });
     try {
@@ -104,7 +254,7 @@ describe('windows volumes', () => {
       const text = render([out], 'text');
       const s = parseExposition(text).samples;
       const l = { mountpoint: 'C:', device: 'C:', fstype: 'NTFS' };
-      assert.deepEqual(paths.sort(), ['C:\\', 'D:\\']);
+      assert.deepEqual(paths.sort(), ['C:\\', 'C:\\mnt\\data\\', 'D:\\']);
       assert.equal(value(s, 'sys_disk_size_bytes', l), 25_000_000 * 4096);
       assert.equal(value(s, 'sys_disk_free_bytes', l), 10_000_000 * 4096);
       assert.equal(value(s, 'sys_disk_available_bytes', l), 9_000_000 * 4096);
@@ -118,5 +268,43 @@ describe('windows volumes', () => {
     } finally {
       c.close();
     }
+  });
+
+  it('cimDiscovery keeps the last WMI list when a later answer is an error', async () => {
+    const ok = JSON.stringify(fixture);
+    const bad = JSON.stringify({ ...fixture, volumes: { error: 'Quota violation' } });
+    const ps = standIn('ps-flaky', [ok, bad]);
+    const feed = new CimFeed(quiet, { intervalMs: 100, powershell: ps });
+    const gate = new StatfsGate({ capacity: 4, hungAfterMs: 20, statfs: () => Promise.resolve(C) });
+    const discover = cimDiscovery(feed, gate, quiet);
+    try {
+      const first = await discover(new AbortController().signal);
+      assert.equal(first.length, 7);
+      await sleep(300); // the error line has come by now
+      const v = feed.get('volumes');
+      assert.ok(v && 'error' in v);
+      assert.equal(await discover(new AbortController().signal), first);
+    } finally {
+      feed.close();
+    }
+  });
+});
+
+describe('windows command line', () => {
+  it('--help on Windows shows the Windows defaults and no Linux-only flag', () => {
+    const r = parseArgs(['--help'], 'win32');
+    assert.ok(r.kind === 'exit');
+    assert.doesNotMatch(r.output, /path\.procfs|path\.rootfs|\/proc|iso9660|var\/lib\/docker/);
+    assert.match(r.output, /--collector\.disk\.drive-types-exclude <regex>[\s\S]*default: "\^\(cdrom\|removable\|no_root_dir\|unknown\)\$"/);
+    assert.match(r.output, /default: "\^\(CDFS\|UDF\)\$"/);
+    const linux = parseArgs(['--help'], 'linux');
+    assert.ok(linux.kind === 'exit');
+    assert.match(linux.output, /--path\.procfs/);
+    assert.doesNotMatch(linux.output, /drive-types-exclude/);
+  });
+
+  it('refuses a flag of another platform, naming it', () => {
+    assert.throws(() => parseArgs(['--path.procfs=/host/proc'], 'win32'), /^Error: --path\.procfs applies to Linux only$/);
+    assert.throws(() => parseArgs(['--collector.disk.drive-types-exclude=^x$'], 'linux'), /--collector\.disk\.drive-types-exclude applies to Windows only/);
   });
 });

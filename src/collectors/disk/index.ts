@@ -7,8 +7,8 @@ import {
 import { renderLabels, type SampleSet } from '../../metrics/samples';
 import { filterMounts, MountinfoReader, parseMountinfo, rootfsPrefix, type MountEntry, type MountFilter } from './mounts_linux';
 import { Deadline, gateKey, StatfsGate, type StatfsOutcome } from './statfs_gate';
-import { BackgroundValue } from '../background';
-import { sysinfoDiscovery, type VolumeDiscovery } from './volumes_windows';
+import type { CimFeed } from '../cim_windows';
+import { cimDiscovery, type VolumeDiscovery } from './volumes_windows';
 
 /**
  * node_exporter's default excludes (filesystem_linux.go), so that dashboards built for it see the
@@ -18,6 +18,12 @@ export const DEFAULT_MOUNT_POINTS_EXCLUDE =
   '^/(dev|proc|run/credentials/.+|sys|var/lib/docker/.+|var/lib/containers/storage/.+)($|/)';
 export const DEFAULT_FS_TYPES_EXCLUDE =
   '^(autofs|binfmt_misc|bpf|cgroup2?|configfs|debugfs|devpts|devtmpfs|fusectl|hugetlbfs|iso9660|mqueue|nsfs|overlay|proc|procfs|pstore|rpc_pipefs|securityfs|selinuxfs|squashfs|erofs|sysfs|tracefs)$';
+/** Windows: no mount point is left out by default (the pattern matches none). */
+export const WINDOWS_MOUNT_POINTS_EXCLUDE = '^$';
+/** Windows: CD and DVD filesystems, as node_exporter leaves out iso9660 (a mounted ISO is full by nature). */
+export const WINDOWS_FS_TYPES_EXCLUDE = '^(CDFS|UDF)$';
+/** Windows: optical and removable drives, and what has no root folder. */
+export const WINDOWS_DRIVE_TYPES_EXCLUDE = '^(cdrom|removable|no_root_dir|unknown)$';
 
 /**
  * Derives a value again only when its input changed (`same` says whether it did): the mount
@@ -57,7 +63,9 @@ export interface DiskOptions {
   readonly filter: MountFilter;
   readonly gate: StatfsGate;
   readonly log: Logger;
-  /** Windows: injected discovery (tests); defaults to WMI with a drive-letter fallback. */
+  /** Windows: the WMI feed the volume list comes from (with a drive-letter fallback). */
+  readonly cim?: CimFeed;
+  /** Windows: injected discovery (tests) instead of the feed. */
   readonly discovery?: VolumeDiscovery;
 }
 
@@ -148,11 +156,12 @@ export function linuxMounts(procfs: string, root: Buffer, filter: MountFilter): 
 
 export function createDiskCollector(o: DiskOptions): DiskCollector {
   if (o.platform === 'win32' || o.discovery) {
-    const volumes = new BackgroundValue('volume list', o.discovery ?? sysinfoDiscovery(o.gate), o.log);
+    if (!o.discovery && !o.cim) throw new Error('the Windows disk collector needs a WMI feed');
+    const discover = o.discovery ?? cimDiscovery(o.cim!, o.gate, o.log);
     const filtered = whenChanged(identical, (list: MountEntry[]) => filterMounts(list, o.filter));
-    const none: MountEntry[] = [];
-    const source: MountSource = async (signal) => filtered((await volumes.firstValue(signal)) ?? none);
-    return new DiskCollector(source, (m) => `${m.mountpoint}\\`, o.gate, o.platform, () => volumes.close());
+    const source: MountSource = async (signal) => filtered(await discover(signal));
+    // Volume roots and mounted folders take a trailing backslash: "C:\", "C:\mnt\data\", "\\?\Volume{...}\".
+    return new DiskCollector(source, (m) => `${m.mountpoint}\\`, o.gate, o.platform);
   }
   // statfs gets the mount point's exact bytes (it need not be UTF-8), below --path.rootfs.
   const root = rootfsPrefix(o.rootfs);

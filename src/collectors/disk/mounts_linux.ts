@@ -9,6 +9,8 @@ export interface MountEntry {
   readonly path?: Buffer;
   readonly fstype: string;
   readonly readonly: boolean;
+  /** Windows: fixed, remote, removable, cdrom... (volumes_windows.ts DRIVE_TYPES). */
+  readonly driveType?: string;
 }
 
 /**
@@ -188,6 +190,8 @@ export interface MountFilter {
   readonly skipMountPoints?: readonly string[];
   /** Filesystem types left out (Windows: any case). */
   readonly skipFsTypes?: readonly string[];
+  /** Windows drive types left out. */
+  readonly driveTypesExclude?: Pattern;
 }
 
 /** Windows mount points ("D:", "C:\\mnt\\data") compare as "/" paths in any case. */
@@ -208,6 +212,7 @@ export function filterMounts(mounts: readonly MountEntry[], f: MountFilter): Mou
       !f.mountPointsExclude.test(m.mountpoint) &&
       !f.fsTypesExclude.test(m.fstype) &&
       !skipTypes.has(m.fstype.toLowerCase()) &&
+      !(m.driveType !== undefined && f.driveTypesExclude?.test(m.driveType)) &&
       !skipPoints.some((p) => isAtOrBelow(m.mountpoint, p)),
   );
 }

@@ -1,10 +1,11 @@
 import * as os from 'node:os';
 import type { Collector, CollectContext } from '../collector';
 import type { Logger } from '../../log';
-import { MEMORY_AVAILABLE, MEMORY_TOTAL, MEMORY_USED, MEMORY_USED_RATIO, SWAP_FREE, SWAP_TOTAL } from '../../metrics/catalog';
+import { COMMIT_LIMIT, COMMITTED, MEMORY_AVAILABLE, MEMORY_TOTAL, MEMORY_USED, MEMORY_USED_RATIO, SWAP_FREE, SWAP_TOTAL } from '../../metrics/catalog';
+import type { CimFeed } from '../cim_windows';
 import type { SampleSet } from '../../metrics/samples';
 import { readMeminfo } from './memory_linux';
-import { backgroundSwapSource, windowsMemory, type WindowsMemorySource } from './memory_windows';
+import { cimMemorySource, windowsMemory, type WindowsMemorySource } from './memory_windows';
 
 export interface MemoryStats {
   readonly total: number;
@@ -12,6 +13,9 @@ export interface MemoryStats {
   /** Undefined where swap is not known (yet): the families are then left out, not faked. */
   readonly swapTotal: number | undefined;
   readonly swapFree: number | undefined;
+  /** Windows only: the commit limit and the commit charge. */
+  readonly commitLimit?: number;
+  readonly committed?: number;
 }
 
 export function emitMemory(m: MemoryStats, out: SampleSet): void {
@@ -22,22 +26,25 @@ export function emitMemory(m: MemoryStats, out: SampleSet): void {
   out.add(MEMORY_USED_RATIO, m.total > 0 ? used / m.total : 0);
   if (m.swapTotal !== undefined) out.add(SWAP_TOTAL, m.swapTotal);
   if (m.swapFree !== undefined) out.add(SWAP_FREE, m.swapFree);
+  if (m.commitLimit !== undefined) out.add(COMMIT_LIMIT, m.commitLimit);
+  if (m.committed !== undefined) out.add(COMMITTED, m.committed);
 }
 
 export class MemoryCollector implements Collector {
   readonly name = 'memory';
 
   constructor(
-    private readonly read: () => MemoryStats,
-    private readonly onClose?: () => void,
+    private read: () => MemoryStats,
+    /** Waited for once, within the first collection's deadline (Windows: WMI's first answer). */
+    private ready?: (signal: AbortSignal) => Promise<unknown>,
   ) {}
 
-  async collect(_ctx: CollectContext, out: SampleSet): Promise<void> {
+  async collect(ctx: CollectContext, out: SampleSet): Promise<void> {
+    if (this.ready) {
+      await this.ready(ctx.signal);
+      this.ready = undefined;
+    }
     emitMemory(this.read(), out);
-  }
-
-  close(): void {
-    this.onClose?.();
   }
 }
 
@@ -45,7 +52,9 @@ export interface MemoryOptions {
   readonly procfs: string;
   readonly platform: NodeJS.Platform;
   readonly log: Logger;
-  /** Windows: injected source (tests); defaults to os + background page-file refresh. */
+  /** Windows: the WMI feed for page files and commit charge. */
+  readonly cim?: CimFeed;
+  /** Windows: injected source (tests) instead of os and the feed. */
   readonly windowsSource?: WindowsMemorySource;
 }
 
@@ -54,8 +63,10 @@ export function createMemoryCollector(o: MemoryOptions): MemoryCollector {
   if (o.windowsSource) return new MemoryCollector(() => windowsMemory(o.windowsSource!));
   if (o.platform !== 'win32') {
     // Other platforms: physical memory from os, no swap figures.
-    return new MemoryCollector(() => windowsMemory({ totalmem: os.totalmem, freemem: os.freemem, swap: () => undefined }));
+    return new MemoryCollector(() => windowsMemory({ totalmem: os.totalmem, freemem: os.freemem, virtual: () => undefined }));
   }
-  const src = backgroundSwapSource(o.log);
-  return new MemoryCollector(() => windowsMemory(src), () => src.close());
+  if (!o.cim) throw new Error('the Windows memory collector needs a WMI feed');
+  const feed = o.cim;
+  const src = cimMemorySource(feed);
+  return new MemoryCollector(() => windowsMemory(src), (signal) => feed.first('memory', signal));
 }

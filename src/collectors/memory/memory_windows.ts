@@ -1,45 +1,67 @@
 import * as os from 'node:os';
-import type { Logger } from '../../log';
-import { BackgroundValue } from '../background';
+import type { CimFeed } from '../cim_windows';
 import type { MemoryStats } from './index';
 
-export interface SwapStats {
-  readonly total: number;
-  readonly free: number;
+/** Page files and commit charge, in bytes. */
+export interface VirtualMemory {
+  readonly swapTotal: number;
+  readonly swapFree: number;
+  readonly commitLimit: number;
+  readonly committed: number;
 }
 
 export interface WindowsMemorySource {
   totalmem(): number;
   freemem(): number;
-  /** Latest page-file figures from the background refresh, if one has succeeded yet. */
-  swap(): SwapStats | undefined;
+  /** The latest page-file and commit figures from WMI, if recent. */
+  virtual(): VirtualMemory | undefined;
+}
+
+/** What the memory collector asks WMI (all in KiB), run by the shared PowerShell (cim_windows.ts). */
+export const MEMORY_QUERY = {
+  memory: 'Get-CimInstance -ClassName Win32_OperatingSystem -OperationTimeoutSec 30 | Select-Object TotalVirtualMemorySize,FreeVirtualMemory,SizeStoredInPagingFiles,FreeSpaceInPagingFiles',
+} as const;
+
+const kib = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v * 1024 : undefined);
+
+/**
+ * Win32_OperatingSystem's figures: TotalVirtualMemorySize is the commit limit (RAM plus page
+ * files), FreeVirtualMemory what is left of it, so committed bytes are the difference (what
+ * Task Manager shows as "Committed"); the page files are SizeStoredInPagingFiles and
+ * FreeSpaceInPagingFiles. Undefined when the row lacks any of them.
+ */
+export function virtualMemoryFromCim(rows: unknown): VirtualMemory | undefined {
+  const r = (Array.isArray(rows) ? rows[0] : undefined) as Record<string, unknown> | undefined;
+  if (!r) return undefined;
+  const limit = kib(r.TotalVirtualMemorySize);
+  const free = kib(r.FreeVirtualMemory);
+  const swapTotal = kib(r.SizeStoredInPagingFiles);
+  const swapFree = kib(r.FreeSpaceInPagingFiles);
+  if (limit === undefined || free === undefined || swapTotal === undefined || swapFree === undefined || free > limit) return undefined;
+  return { swapTotal, swapFree, commitLimit: limit, committed: limit - free };
 }
 
 /**
  * Physical memory from GlobalMemoryStatusEx (what os.totalmem/os.freemem return on Windows):
- * instant, no process. Swap (page files) needs WMI, i.e. a PowerShell process, so it is read in
- * the background and the scrape only uses the cached value.
+ * instant, no process, read on each scrape. Page files and commit charge come from the WMI feed
+ * and are left out, not faked, until it has answered.
  */
 export function windowsMemory(src: WindowsMemorySource): MemoryStats {
-  const total = src.totalmem();
-  const swap = src.swap();
-  return { total, available: src.freemem(), swapTotal: swap?.total, swapFree: swap?.free };
+  const v = src.virtual();
+  return { total: src.totalmem(), available: src.freemem(), swapTotal: v?.swapTotal, swapFree: v?.swapFree, commitLimit: v?.commitLimit, committed: v?.committed };
 }
 
-export type SwapReader = () => Promise<SwapStats>;
-
-/** systeminformation's mem() runs `Get-CimInstance Win32_PageFileUsage` on Windows. */
-export const readSwapWithSysinfo: SwapReader = async () => {
-  // Loaded on first use so that Linux hosts never pay for systeminformation's modules.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const si = require('systeminformation/lib/memory') as { mem(): Promise<{ swaptotal: number; swapfree: number }> };
-  const m = await si.mem();
-  return { total: m.swaptotal, free: m.swapfree };
-};
-
-/** os for physical memory, a background WMI refresh for swap. */
-export function backgroundSwapSource(log: Logger, read: SwapReader = readSwapWithSysinfo): WindowsMemorySource & { close(): void } {
-  const swap = new BackgroundValue('page-file figures', read, log);
-  swap.start();
-  return { totalmem: os.totalmem, freemem: os.freemem, swap: () => swap.latest, close: () => swap.close() };
+export function cimMemorySource(feed: CimFeed): WindowsMemorySource {
+  for (const [name, pipeline] of Object.entries(MEMORY_QUERY)) feed.register(name, pipeline);
+  let last: { from: unknown; value: VirtualMemory | undefined } | undefined;
+  return {
+    totalmem: os.totalmem,
+    freemem: os.freemem,
+    virtual: () => {
+      const o = feed.get('memory');
+      if (!o || !('rows' in o)) return undefined;
+      if (last?.from !== o) last = { from: o, value: virtualMemoryFromCim(o.rows) };
+      return last.value;
+    },
+  };
 }
