@@ -6,7 +6,7 @@
 // family (one that an OS does not emit simply has no data there) and description.md says which
 // OS emits what.
 import { DEFAULT_PORT, FLAGS, type FlagSpec } from '../src/cli';
-import { COLLECTOR_NAMES } from '../src/collectors/collector';
+import { COLLECTORS } from '../src/collectors/registry';
 import { CATALOG, LABEL_TEXT, SOURCE_TEXT, type Lang, type MetricDef, type Source, type Unit } from '../src/metrics/catalog';
 import { VERSION } from '../src/version';
 
@@ -77,7 +77,7 @@ const flag = (name: string): FlagSpec => {
  * regular expressions and the telemetry path are not offered: a regex's | ^ ( ) break
  * cmd.exe's start line, and the platform always scrapes /metrics.
  */
-const FORM_LISTS = ['collector.disk.skip-mount-points', 'collector.disk.skip-fs-types'] as const;
+const FORM_LISTS = COLLECTORS.flatMap((m) => m.flags.filter((f) => f.form).map((f) => f.name));
 
 const OFF: Record<Lang, string> = { zh: '关闭', en: 'Turn off: ' };
 const LOOPBACK_NOTE: Record<Lang, string> = { zh: '（仅本机）', en: ' (loopback)' };
@@ -91,7 +91,7 @@ export function configSchema51(lang: Lang): Array<Record<string, string>> {
     { name: '_exporter_url_', mode: 'collector', type: 'text', description: URL_DESC[lang], default: `http://127.0.0.1:${DEFAULT_PORT}${SCRAPE_PATH}` },
     { name: `--${listen.name}`, mode: 'cmd', type: 'text', description: `${listen.form![lang]}${LOOPBACK_NOTE[lang]}`, default: `127.0.0.1:${DEFAULT_PORT}` },
     ...FORM_LISTS.map((n) => ({ name: `--${n}`, mode: 'cmd', type: 'text', description: flag(n).form![lang], default: '' })),
-    ...COLLECTOR_NAMES.map((c) => ({ name: `--collector.${c}`, mode: 'cmd', type: 'text', description: `${flag(`collector.${c}`).form![lang]}${BOOL_NOTE[lang]}`, default: 'true' })),
+    ...COLLECTORS.map(({ name: c, defaultEnabled }) => ({ name: `--collector.${c}`, mode: 'cmd', type: 'text', description: `${flag(`collector.${c}`).form![lang]}${BOOL_NOTE[lang]}`, default: String(defaultEnabled) })),
   ];
 }
 
@@ -104,9 +104,12 @@ export function configJson(lang: Lang): Array<Record<string, unknown>> {
     { name: 'port', mode: 'collector', type: 'text', description: port, default: String(DEFAULT_PORT), visible: false },
     { name: `--${listen.name}`, mode: 'opt_cmd', type: 'text', description: listen.form![lang], default: '${host}:${port}', required: true },
     ...FORM_LISTS.map((n) => ({ name: `--${n}`, mode: 'opt_cmd', type: 'text', description: flag(n).form![lang], default: '' })),
-    // A switch renders its name when true: the collectors are on by default, so the switch
-    // offered is the one that turns them off.
-    ...COLLECTOR_NAMES.map((c) => ({ name: `--no-collector.${c}`, mode: 'opt_cmd', type: 'switch', description: `${OFF[lang]}${flag(`collector.${c}`).form![lang]}`, default: 'false' })),
+    // A switch renders its name when true: for a collector on by default the switch offered is
+    // the one that turns it off, for one off by default the one that turns it on.
+    ...COLLECTORS.map(({ name: c, defaultEnabled }) =>
+      defaultEnabled
+        ? { name: `--no-collector.${c}`, mode: 'opt_cmd', type: 'switch', description: `${OFF[lang]}${flag(`collector.${c}`).form![lang]}`, default: 'false' }
+        : { name: `--collector.${c}`, mode: 'opt_cmd', type: 'switch', description: flag(`collector.${c}`).form![lang], default: 'false' }),
   ];
 }
 

@@ -3,11 +3,10 @@ import { connect } from 'node:net';
 import { parseArgs, UsageError, formatListenAddress, type Config } from './cli';
 import { CimFeed } from './collectors/cim_windows';
 import type { Collector } from './collectors/collector';
-import { createDiskCollector } from './collectors/disk';
-import { poolSize, statfsCapacity, StatfsGate } from './collectors/disk/statfs_gate';
+import { poolSize, StatfsGate } from './collectors/disk/statfs_gate';
 import { poolWarning } from './threadpool';
-import { statfsProbe } from './collectors/disk/statfs_probe_linux';
-import { createMemoryCollector } from './collectors/memory';
+import type { CollectorEnv, CollectorModule } from './collectors/module';
+import { COLLECTORS } from './collectors/registry';
 import { formatDuration } from './duration';
 import { ExporterServer, ListenError } from './http/server';
 import { loadWebConfig, type WebConfig } from './http/webconfig';
@@ -21,41 +20,30 @@ import { REVISION, RUNTIME, VERSION } from './version';
 /** Graceful-shutdown budget: in-flight responses get this long after SIGTERM/SIGINT. */
 const SHUTDOWN_GRACE_MS = 5_000;
 
-export function buildCollectors(config: Config, log: Logger, platform: NodeJS.Platform = process.platform): Collector[] {
-  const collectors: Collector[] = [];
+/** The enabled collectors of the registry (or of `modules`), built from the parsed flags. */
+export function buildCollectors(config: Config, log: Logger, platform: NodeJS.Platform = process.platform, modules: readonly CollectorModule[] = COLLECTORS): Collector[] {
   // Windows: one PowerShell answers the WMI queries of every collector (cim_windows.ts).
   let cim: CimFeed | undefined;
-  if (platform === 'win32' && (config.collectors.memory || config.collectors.disk)) {
-    const feed = new CimFeed(log);
-    process.once('exit', () => feed.close());
-    cim = feed;
-  }
-  if (config.collectors.memory) collectors.push(createMemoryCollector({ procfs: config.procfs, platform, log, cim }));
-  if (config.collectors.disk) {
-    const gate = new StatfsGate({
-      capacity: statfsCapacity(poolSize()),
-      hungAfterMs: config.timeoutMs,
-      probe: platform === 'linux' ? statfsProbe() : undefined,
-    });
-    collectors.push(
-      createDiskCollector({
-        platform,
-        procfs: config.procfs,
-        rootfs: config.rootfs,
-        filter: {
-          mountPointsExclude: config.mountPointsExclude,
-          fsTypesExclude: config.fsTypesExclude,
-          skipMountPoints: config.skipMountPoints,
-          skipFsTypes: config.skipFsTypes,
-          driveTypesExclude: config.driveTypesExclude,
-        },
-        gate,
-        log,
-        cim,
-      }),
-    );
-  }
-  return collectors;
+  const env: CollectorEnv = {
+    platform,
+    log,
+    timeoutMs: config.timeoutMs,
+    procfs: config.procfs,
+    rootfs: config.rootfs,
+    flag: <T>(name: string): T => {
+      if (!config.flags.has(name)) throw new Error(`no flag ${name} on ${platform}`);
+      return config.flags.get(name) as T;
+    },
+    cim: () => {
+      if (!cim) {
+        const feed = new CimFeed(log);
+        process.once('exit', () => feed.close());
+        cim = feed;
+      }
+      return cim;
+    },
+  };
+  return modules.filter((m) => config.collectors[m.name]).map((m) => m.create(env));
 }
 
 function buildInfo(): SampleSet {

@@ -15,7 +15,3 @@ export interface Collector {
   /** Stops background work (timers, discovery) at shutdown. */
   close?(): void;
 }
-
-/** Names of the collectors that can be switched with --collector.<name>, in display order. */
-export const COLLECTOR_NAMES = ['memory', 'disk'] as const;
-export type CollectorName = (typeof COLLECTOR_NAMES)[number];

@@ -1,116 +1,13 @@
-// The one place where sys-exporter's metric families are defined. The exposition, the README's
-// metric table and the BlueKing descriptors are generated from this list (and tests check that
-// what the exporter emits matches it), so a metric is added or renamed here and nowhere else.
+// The catalog: every metric family sys-exporter can emit, in exposition order. The collectors'
+// families come from the registry (each collector declares its own, src/collectors/<name>/
+// metrics.ts); the exporter's own (scrape health, build info) and the process metrics are
+// declared here. The exposition, the README's metric table and the BlueKing descriptors are
+// generated from it, and tests check that what the exporter emits matches it.
+import type { CollectorModule } from '../collectors/module';
+import { COLLECTORS } from '../collectors/registry';
+import { def, emittedOn, LINUX_ONLY, type Lang, type MetricDef, type Texts15 } from './def';
 
-export type MetricType = 'gauge' | 'counter';
-
-/** Base unit of a family; '' for plain numbers (counts, flags, info metrics). */
-export type Unit = 'bytes' | 'seconds' | 'ratio' | '';
-
-/** Which collector produces a family. `process` and `exporter` are always on. */
-export type Source = 'memory' | 'disk' | 'exporter' | 'process';
-
-/** The languages the BlueKing descriptors are written in; BlueKing's users read Chinese first. */
-export type Lang = 'zh' | 'en';
-export const LANGS: readonly Lang[] = ['zh', 'en'];
-
-/** A name a person reads: at most 15 characters (BlueKing's limit), and a full sentence. */
-export interface Text {
-  readonly short: string;
-  readonly help: string;
-}
-
-export interface MetricDef {
-  /** Full sample name as written in the text format (counters end in `_total`). */
-  readonly name: string;
-  readonly type: MetricType;
-  /** The HELP line (English, as Prometheus exporters write it). */
-  readonly help: string;
-  readonly unit: Unit;
-  readonly labels: readonly string[];
-  readonly source: Source;
-  /** At most 15 characters: BlueKing's metric description limit. */
-  readonly short: string;
-  /** What BlueKing shows, per language. */
-  readonly text: Readonly<Record<Lang, Text>>;
-  /** Platforms that emit the family; all when absent. */
-  readonly platforms?: readonly NodeJS.Platform[];
-}
-
-const DISK_LABELS = ['device', 'fstype', 'mountpoint'] as const;
-const LINUX_ONLY: readonly NodeJS.Platform[] = ['linux'];
-const WINDOWS_ONLY: readonly NodeJS.Platform[] = ['win32'];
-
-type Texts = readonly [enShort: string, enHelp: string, zhShort: string, zhHelp: string];
-
-function def(
-  source: Source,
-  type: MetricType,
-  name: string,
-  unit: Unit,
-  [short, help, zhShort, zhHelp]: Texts,
-  labels: readonly string[] = [],
-  platforms?: readonly NodeJS.Platform[],
-): MetricDef {
-  const text = { en: { short, help }, zh: { short: zhShort, help: zhHelp } };
-  return Object.freeze({ name, type, help, unit, labels, source, short, text, platforms });
-}
-
-export const MEMORY_TOTAL = def('memory', 'gauge', 'sys_memory_total_bytes', 'bytes', ['Memory total',
-  'Total usable physical memory in bytes.',
-  '内存总量', '可用的物理内存总量（字节）。']);
-export const MEMORY_AVAILABLE = def('memory', 'gauge', 'sys_memory_available_bytes', 'bytes', ['Memory avail',
-  'Memory available to start new applications without swapping, in bytes (MemAvailable; before Linux 3.14, the kernel\'s own formula over /proc/zoneinfo).',
-  '可用内存', '无需换出即可供新程序使用的内存（字节）。Linux 取 MemAvailable；3.14 以前的内核按内核自身的公式从 /proc/zoneinfo 计算。']);
-export const MEMORY_USED = def('memory', 'gauge', 'sys_memory_used_bytes', 'bytes', ['Memory used',
-  'Memory in use in bytes: total minus available.',
-  '已用内存', '已用内存（字节）：总量减可用。']);
-export const MEMORY_USED_RATIO = def('memory', 'gauge', 'sys_memory_used_ratio', 'ratio', ['Memory used pct',
-  'Share of physical memory in use, from 0 to 1: used divided by total.',
-  '内存使用率', '物理内存使用率，0 到 1：已用除以总量。']);
-export const SWAP_TOTAL = def('memory', 'gauge', 'sys_swap_total_bytes', 'bytes', ['Swap total',
-  'Total swap space in bytes.',
-  '交换区总量', '交换空间总量（字节）。']);
-export const SWAP_FREE = def('memory', 'gauge', 'sys_swap_free_bytes', 'bytes', ['Swap free',
-  'Unused swap space in bytes.',
-  '交换区空闲', '未使用的交换空间（字节）。']);
-export const COMMIT_LIMIT = def('memory', 'gauge', 'sys_memory_commit_limit_bytes', 'bytes', ['Commit limit',
-  'Windows commit limit in bytes: physical memory plus page files, the most that can be committed.',
-  '提交上限', 'Windows 提交上限（字节）：物理内存加页面文件，可提交内存的上限。'], [], WINDOWS_ONLY);
-export const COMMITTED = def('memory', 'gauge', 'sys_memory_committed_bytes', 'bytes', ['Committed',
-  'Windows commit charge in bytes: memory committed by all processes and the system (Committed in Task Manager).',
-  '已提交', 'Windows 已提交内存（字节）：所有进程和系统已提交的内存，即任务管理器中的“已提交”。'], [], WINDOWS_ONLY);
-
-export const DISK_SIZE = def('disk', 'gauge', 'sys_disk_size_bytes', 'bytes', ['Disk size',
-  'Filesystem size in bytes.',
-  '磁盘容量', '文件系统容量（字节）。'], DISK_LABELS);
-export const DISK_FREE = def('disk', 'gauge', 'sys_disk_free_bytes', 'bytes', ['Disk free',
-  'Free space in bytes, including space reserved for root.',
-  '磁盘空闲', '空闲空间（字节），含为 root 保留的部分。'], DISK_LABELS);
-export const DISK_AVAILABLE = def('disk', 'gauge', 'sys_disk_available_bytes', 'bytes', ['Disk avail',
-  'Space available to unprivileged users in bytes.',
-  '磁盘可用', '普通用户可用的空间（字节）。'], DISK_LABELS);
-export const DISK_USED = def('disk', 'gauge', 'sys_disk_used_bytes', 'bytes', ['Disk used',
-  'Used space in bytes: size minus free.',
-  '磁盘已用', '已用空间（字节）：容量减空闲。'], DISK_LABELS);
-export const DISK_USED_RATIO = def('disk', 'gauge', 'sys_disk_used_ratio', 'ratio', ['Disk used pct',
-  'Share of the filesystem in use, from 0 to 1, as df shows it: used divided by used plus available.',
-  '磁盘使用率', '文件系统使用率，0 到 1，与 df 一致：已用除以（已用加可用）。'], DISK_LABELS);
-export const DISK_FILES = def('disk', 'gauge', 'sys_disk_files', '', ['Inodes total',
-  'Total number of file nodes (inodes) in the filesystem.',
-  'inode 总数', '文件系统的文件节点（inode）总数。'], DISK_LABELS, LINUX_ONLY);
-export const DISK_FILES_FREE = def('disk', 'gauge', 'sys_disk_files_free', '', ['Inodes free',
-  'Number of free file nodes (inodes) in the filesystem.',
-  'inode 空闲数', '文件系统中空闲的文件节点（inode）数。'], DISK_LABELS, LINUX_ONLY);
-export const DISK_READONLY = def('disk', 'gauge', 'sys_disk_readonly', '', ['Disk read-only',
-  '1 if the filesystem is mounted read-only, else 0.',
-  '只读挂载', '文件系统以只读方式挂载时为 1，否则为 0。'], DISK_LABELS);
-export const DISK_DEVICE_ERROR = def('disk', 'gauge', 'sys_disk_device_error', '', ['Disk error',
-  '1 if the filesystem could not be queried in this scrape (statfs failed or did not return in time), else 0.',
-  '磁盘查询失败', '本次采集未能查询该文件系统（statfs 失败或未及时返回）时为 1，否则为 0。'], DISK_LABELS);
-export const DISK_HUNG_STATFS = def('disk', 'gauge', 'sys_disk_hung_statfs_calls', '', ['Hung statfs',
-  'statfs calls outstanding for longer than --collector.timeout (hung mounts); each holds a thread or a probe process until it returns.',
-  '挂起的查询数', '超过 --collector.timeout 仍未返回的 statfs 调用数（挂起的挂载点）；每个占用一个线程或探测进程，直到返回。']);
+export * from './def';
 
 export const COLLECTOR_SUCCESS = def('exporter', 'gauge', 'sys_scrape_collector_success', '', ['Collector ok',
   '1 if the collector succeeded in the served collection, else 0.',
@@ -160,11 +57,8 @@ export const PROCESS_MAX_FDS = def('process', 'gauge', 'process_max_fds', '', ['
   'Maximum number of open file descriptors of the exporter process.',
   '文件数上限', '导出器进程可打开的文件描述符数上限。'], [], LINUX_ONLY);
 
-/** What BlueKing shows for each label (a dimension there), per language, at most 15 characters. */
-export const LABEL_TEXT: Readonly<Record<string, Readonly<Record<Lang, string>>>> = {
-  device: { en: 'Device', zh: '设备' },
-  fstype: { en: 'FS type', zh: '文件系统类型' },
-  mountpoint: { en: 'Mount point', zh: '挂载点' },
+/** What BlueKing shows for each label of the exporter's own families. */
+const EXPORTER_LABEL_TEXT: Readonly<Record<string, Texts15>> = {
   collector: { en: 'Collector', zh: '采集器' },
   version: { en: 'Version', zh: '版本' },
   revision: { en: 'Revision', zh: '修订号' },
@@ -174,34 +68,45 @@ export const LABEL_TEXT: Readonly<Record<string, Readonly<Record<Lang, string>>>
   arch: { en: 'Architecture', zh: '架构' },
 };
 
-/** What BlueKing shows for each group of families (a table there), at most 15 characters. */
-export const SOURCE_TEXT: Readonly<Record<Source, Readonly<Record<Lang, string>>>> = {
-  memory: { en: 'Memory', zh: '内存' },
-  disk: { en: 'Disk usage', zh: '磁盘使用' },
-  exporter: { en: 'Scrape health', zh: '采集健康' },
-  process: { en: 'Exporter proc', zh: '导出器进程' },
-};
-
-/** Every family, in exposition order. */
-export const CATALOG: readonly MetricDef[] = Object.freeze([
-  MEMORY_TOTAL, MEMORY_AVAILABLE, MEMORY_USED, MEMORY_USED_RATIO, SWAP_TOTAL, SWAP_FREE, COMMIT_LIMIT, COMMITTED,
-  DISK_SIZE, DISK_FREE, DISK_AVAILABLE, DISK_USED, DISK_USED_RATIO, DISK_FILES, DISK_FILES_FREE,
-  DISK_READONLY, DISK_DEVICE_ERROR, DISK_HUNG_STATFS,
-  COLLECTOR_SUCCESS, COLLECTOR_DURATION, COLLECTOR_ERRORS, SNAPSHOT_AGE, BUILD_INFO,
+const EXPORTER_FAMILIES = [COLLECTOR_SUCCESS, COLLECTOR_DURATION, COLLECTOR_ERRORS, SNAPSHOT_AGE, BUILD_INFO];
+export const PROCESS_FAMILIES = [
   PROCESS_CPU_USER, PROCESS_CPU_SYSTEM, PROCESS_CPU, PROCESS_START_TIME, PROCESS_RSS, PROCESS_VSZ,
   PROCESS_HEAP, PROCESS_OPEN_FDS, PROCESS_MAX_FDS,
-]);
+];
+
+export interface Catalog {
+  /** Every family, in exposition order: the collectors' in registry order, then the exporter's. */
+  readonly families: readonly MetricDef[];
+  /** What BlueKing shows for each label (a dimension there). */
+  readonly labelText: Readonly<Record<string, Texts15>>;
+  /** What BlueKing shows for each group of families (a table there). */
+  readonly sourceText: Readonly<Record<string, Texts15>>;
+}
+
+/** The catalog of a set of collector modules (the registry's, or a test's). */
+export function catalogOf(modules: readonly CollectorModule[]): Catalog {
+  const families = [...modules.flatMap((m) => m.families), ...EXPORTER_FAMILIES, ...PROCESS_FAMILIES];
+  for (const m of modules) {
+    for (const f of m.families) if (f.source !== m.name) throw new Error(`${f.name} is declared for ${f.source}, not for the ${m.name} collector`);
+  }
+  const labelText: Record<string, Texts15> = { ...EXPORTER_LABEL_TEXT };
+  for (const m of modules) Object.assign(labelText, m.labelText ?? {});
+  const sourceText: Record<string, Texts15> = Object.fromEntries(modules.map((m) => [m.name, m.title]));
+  sourceText.exporter = { en: 'Scrape health', zh: '采集健康' };
+  sourceText.process = { en: 'Exporter proc', zh: '导出器进程' };
+  for (const f of families) for (const l of f.labels) if (!labelText[l]) throw new Error(`label ${l} of ${f.name} has no text`);
+  return Object.freeze({ families: Object.freeze(families), labelText, sourceText });
+}
+
+const REGISTRY_CATALOG = catalogOf(COLLECTORS);
+/** Every family, in exposition order. */
+export const CATALOG: readonly MetricDef[] = REGISTRY_CATALOG.families;
+export const LABEL_TEXT = REGISTRY_CATALOG.labelText;
+export const SOURCE_TEXT = REGISTRY_CATALOG.sourceText;
 
 /** The families a build for `platform` can emit (what its BlueKing metrics.json lists). */
 export function familiesFor(platform: NodeJS.Platform): MetricDef[] {
   return CATALOG.filter((d) => emittedOn(d, platform));
 }
 
-/** Family name as OpenMetrics writes it in TYPE/HELP/UNIT lines (counters lose `_total`). */
-export function familyName(d: MetricDef): string {
-  return d.type === 'counter' ? d.name.replace(/_total$/, '') : d.name;
-}
-
-export function emittedOn(d: MetricDef, platform: NodeJS.Platform): boolean {
-  return !d.platforms || d.platforms.includes(platform);
-}
+export type { Lang };

@@ -8,13 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { ROOT } from '../../scripts/lib/steps';
-import { createDiskCollector } from '../../src/collectors/disk';
+import { createDiskCollector, diskFilter } from '../../src/collectors/disk';
 import { StatfsGate, type StatfsResult } from '../../src/collectors/disk/statfs_gate';
 import { cimDiscovery, driveOf, probeDriveLetters, VOLUME_QUERIES, volumesFromCim } from '../../src/collectors/disk/volumes_windows';
 import { CimFeed, cimScript, rowsOf } from '../../src/collectors/cim_windows';
 import { MEMORY_QUERY, virtualMemoryFromCim } from '../../src/collectors/memory/memory_windows';
 import { filterMounts } from '../../src/collectors/disk/mounts_linux';
-import { parseArgs } from '../../src/cli';
+import { parseArgs, type Config } from '../../src/cli';
 import { createMemoryCollector } from '../../src/collectors/memory';
 import { createLogger } from '../../src/log';
 import { familiesFor } from '../../src/metrics/catalog';
@@ -30,6 +30,7 @@ const C: StatfsResult = { type: 0, bsize: 4096, blocks: 25_000_000, bfree: 10_00
 const D: StatfsResult = { type: 0, bsize: 512, blocks: 1000, bfree: 1000, bavail: 1000, files: 0, ffree: 0 };
 
 
+const filterOf = (c: Config) => diskFilter(<T>(n: string) => c.flags.get(n) as T, 'win32');
 const FIXTURE = join(ROOT, 'test', 'fixtures', 'windows', 'cim-sqlserver.json');
 const fixture = JSON.parse(readFileSync(FIXTURE, 'utf8')) as Record<string, { rows: unknown }>;
 const work = mkdtempSync(join(tmpdir(), 'sysexp-win-'));
@@ -181,13 +182,10 @@ describe('windows volumes', () => {
     const parsed = parseArgs([], 'win32');
     assert.equal(parsed.kind, 'run');
     if (parsed.kind !== 'run') return;
-    const c = parsed.config;
-    const kept = filterMounts(volumesFromCim(fixture.volumes.rows, fixture.network_drives.rows), {
-      mountPointsExclude: c.mountPointsExclude, fsTypesExclude: c.fsTypesExclude, driveTypesExclude: c.driveTypesExclude,
-    });
+    const kept = filterMounts(volumesFromCim(fixture.volumes.rows, fixture.network_drives.rows), filterOf(parsed.config));
     assert.deepEqual(kept.map((m) => m.mountpoint), ['\\\\?\\Volume{8a6c1d2e-0000-0000-0000-602200000000}', 'C:', 'C:\\SQLData\\Data01', 'C:\\SQLData\\Log01', 'Y:']);
     const all = parseArgs(['--collector.disk.drive-types-exclude=^$', '--collector.disk.fs-types-exclude=^$'], 'win32');
-    assert.ok(all.kind === 'run' && filterMounts(volumesFromCim(fixture.volumes.rows, []), { ...all.config, driveTypesExclude: all.config.driveTypesExclude }).length === 6);
+    assert.ok(all.kind === 'run' && filterMounts(volumesFromCim(fixture.volumes.rows, []), filterOf(all.config)).length === 6);
   });
 
   it('falls back to the drive letters whose root answers statfs, or hangs (kept to report the error)', async () => {
@@ -207,7 +205,7 @@ describe('windows volumes', () => {
     const feed = new CimFeed(quiet, { intervalMs: 100, powershell: ps });
     const parsed = parseArgs([], 'win32');
     assert.ok(parsed.kind === 'run');
-    const c = createDiskCollector({ platform: 'win32', procfs: '/proc', rootfs: '/', filter: parsed.config, gate, log: quiet, cim: feed });
+    const c = createDiskCollector({ platform: 'win32', procfs: '/proc', rootfs: '/', filter: filterOf(parsed.config), gate, log: quiet, cim: feed });
     try {
       const scrape = async () => {
         const out = new SampleSet();

@@ -1,12 +1,16 @@
 import type { Collector, CollectContext } from '../collector';
 import type { Logger } from '../../log';
 import {
-  DISK_AVAILABLE, DISK_DEVICE_ERROR, DISK_FILES, DISK_FILES_FREE, DISK_FREE, DISK_HUNG_STATFS,
-  DISK_READONLY, DISK_SIZE, DISK_USED, DISK_USED_RATIO, emittedOn,
-} from '../../metrics/catalog';
+  DISK_AVAILABLE, DISK_DEVICE_ERROR, DISK_FAMILIES, DISK_FILES, DISK_FILES_FREE, DISK_FREE, DISK_HUNG_STATFS,
+  DISK_LABEL_TEXT, DISK_READONLY, DISK_SIZE, DISK_USED, DISK_USED_RATIO,
+} from './metrics';
+import { emittedOn } from '../../metrics/def';
+import { fsTypeList, mountPointList, regex, type FlagSpec, type Pattern } from '../../flags';
+import type { CollectorModule } from '../module';
+import { statfsProbe } from './statfs_probe_linux';
 import { renderLabels, type SampleSet } from '../../metrics/samples';
 import { filterMounts, MountinfoReader, parseMountinfo, rootfsPrefix, type MountEntry, type MountFilter } from './mounts_linux';
-import { Deadline, gateKey, StatfsGate, type StatfsOutcome } from './statfs_gate';
+import { Deadline, gateKey, poolSize, statfsCapacity, StatfsGate, type StatfsOutcome } from './statfs_gate';
 import type { CimFeed } from '../cim_windows';
 import { cimDiscovery, type VolumeDiscovery } from './volumes_windows';
 
@@ -167,3 +171,59 @@ export function createDiskCollector(o: DiskOptions): DiskCollector {
   const root = rootfsPrefix(o.rootfs);
   return new DiskCollector(linuxMounts(o.procfs, root, o.filter), (m) => Buffer.concat([root, m.path ?? Buffer.from(m.mountpoint, 'utf8')]), o.gate, o.platform);
 }
+
+const REGEX_DEFAULTS = [
+  DEFAULT_MOUNT_POINTS_EXCLUDE, DEFAULT_FS_TYPES_EXCLUDE, WINDOWS_MOUNT_POINTS_EXCLUDE, WINDOWS_FS_TYPES_EXCLUDE, WINDOWS_DRIVE_TYPES_EXCLUDE,
+];
+/** The built-in defaults are plain alternations, matched with RegExp: a host on defaults never loads RE2. */
+const pattern = regex(REGEX_DEFAULTS);
+
+const DISK_FLAGS: readonly FlagSpec[] = [
+  { name: 'collector.disk.mount-points-exclude', arg: '<regex>', defaultText: DEFAULT_MOUNT_POINTS_EXCLUDE, windowsDefault: WINDOWS_MOUNT_POINTS_EXCLUDE, parse: pattern,
+    help: 'Regular expression of mount points to leave out.' },
+  { name: 'collector.disk.fs-types-exclude', arg: '<regex>', defaultText: DEFAULT_FS_TYPES_EXCLUDE, windowsDefault: WINDOWS_FS_TYPES_EXCLUDE, parse: pattern,
+    help: 'Regular expression of filesystem types to leave out.' },
+  { name: 'collector.disk.drive-types-exclude', arg: '<regex>', defaultText: WINDOWS_DRIVE_TYPES_EXCLUDE, parse: pattern, platforms: ['win32'],
+    help: 'Regular expression of drive types to leave out: unknown, no_root_dir, removable, fixed, remote, cdrom, ramdisk.' },
+  { name: 'collector.disk.skip-mount-points', arg: '<list>', defaultText: '', parse: mountPointList,
+    help: 'Comma-separated mount points to leave out, with everything mounted below them (e.g. /mnt/backup,/data/tmp; D:,E:/mnt on Windows), on top of the exclude regex. Write other characters than letters, digits and /._:+- as %XX (a space is %20).',
+    form: { en: 'Mount points to skip (and below): /mnt/a,/data', zh: '不采集的挂载点（含其下级），逗号分隔，如 /mnt/a,/data' } },
+  { name: 'collector.disk.skip-fs-types', arg: '<list>', defaultText: '', parse: fsTypeList,
+    help: 'Comma-separated filesystem types to leave out (e.g. nfs,nfs4,cifs,tmpfs), on top of the exclude regex.',
+    form: { en: 'Filesystem types to skip: nfs,cifs', zh: '不采集的文件系统类型，逗号分隔，如 nfs,cifs' } },
+];
+
+/** The mount filter the disk flags describe (`flag` gives a parsed flag value by name). */
+export function diskFilter(flag: <T>(name: string) => T, platform: NodeJS.Platform): MountFilter {
+  return {
+    mountPointsExclude: flag<Pattern>('collector.disk.mount-points-exclude'),
+    fsTypesExclude: flag<Pattern>('collector.disk.fs-types-exclude'),
+    skipMountPoints: flag<string[]>('collector.disk.skip-mount-points'),
+    skipFsTypes: flag<string[]>('collector.disk.skip-fs-types'),
+    driveTypesExclude: platform === 'win32' ? flag<Pattern>('collector.disk.drive-types-exclude') : undefined,
+  };
+}
+
+export const DISK: CollectorModule = {
+  name: 'disk',
+  defaultEnabled: true,
+  noun: { en: 'disk', zh: '磁盘' },
+  title: { en: 'Disk usage', zh: '磁盘使用' },
+  flags: DISK_FLAGS,
+  families: DISK_FAMILIES,
+  labelText: DISK_LABEL_TEXT,
+  create: (env) =>
+    createDiskCollector({
+      platform: env.platform,
+      procfs: env.procfs,
+      rootfs: env.rootfs,
+      filter: diskFilter(env.flag, env.platform),
+      gate: new StatfsGate({
+        capacity: statfsCapacity(poolSize()),
+        hungAfterMs: env.timeoutMs,
+        probe: env.platform === 'linux' ? statfsProbe() : undefined,
+      }),
+      log: env.log,
+      cim: env.platform === 'win32' ? env.cim() : undefined,
+    }),
+};

@@ -178,10 +178,8 @@ export class MountinfoReader {
 }
 
 /** A compiled exclude pattern: RegExp, or an RE2 matcher for a user's pattern. */
-export interface Pattern {
-  test(s: string): boolean;
-  readonly source: string;
-}
+export type { Pattern } from '../../flags';
+import type { Pattern } from '../../flags';
 
 export interface MountFilter {
   readonly mountPointsExclude: Pattern;

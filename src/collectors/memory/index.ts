@@ -1,7 +1,8 @@
 import * as os from 'node:os';
 import type { Collector, CollectContext } from '../collector';
 import type { Logger } from '../../log';
-import { COMMIT_LIMIT, COMMITTED, MEMORY_AVAILABLE, MEMORY_TOTAL, MEMORY_USED, MEMORY_USED_RATIO, SWAP_FREE, SWAP_TOTAL } from '../../metrics/catalog';
+import { COMMIT_LIMIT, COMMITTED, MEMORY_AVAILABLE, MEMORY_FAMILIES, MEMORY_TOTAL, MEMORY_USED, MEMORY_USED_RATIO, SWAP_FREE, SWAP_TOTAL } from './metrics';
+import type { CollectorModule } from '../module';
 import type { CimFeed } from '../cim_windows';
 import type { SampleSet } from '../../metrics/samples';
 import { readMeminfo } from './memory_linux';
@@ -70,3 +71,13 @@ export function createMemoryCollector(o: MemoryOptions): MemoryCollector {
   const src = cimMemorySource(feed);
   return new MemoryCollector(() => windowsMemory(src), (signal) => feed.first('memory', signal));
 }
+
+export const MEMORY: CollectorModule = {
+  name: 'memory',
+  defaultEnabled: true,
+  noun: { en: 'memory', zh: '内存' },
+  title: { en: 'Memory', zh: '内存' },
+  flags: [],
+  families: MEMORY_FAMILIES,
+  create: (env) => createMemoryCollector({ procfs: env.procfs, platform: env.platform, log: env.log, cim: env.platform === 'win32' ? env.cim() : undefined }),
+};
