@@ -14,7 +14,7 @@ import { watchWebConfig } from './http/webconfig_watch';
 import { createLogger, errorMessage, type Logger } from './log';
 import { BUILD_INFO } from './metrics/catalog';
 import { SampleSet } from './metrics/samples';
-import { Scraper } from './scrape';
+import { Gatherer } from './gather';
 import { REVISION, RUNTIME, VERSION } from './version';
 
 /** Graceful-shutdown budget: in-flight responses get this long after SIGTERM/SIGINT. */
@@ -96,12 +96,17 @@ export async function main(args: readonly string[]): Promise<void> {
     });
   }
   const collectors = buildCollectors(config, log);
-  const scraper = new Scraper(collectors, log, { timeoutMs: config.timeoutMs, intervalMs: config.intervalMs });
   // prom-client is loaded only when its process metrics are wanted.
-  const processMetrics = config.disableExporterMetrics
-    ? undefined
-    : new (require('./collectors/process') as typeof import('./collectors/process')).ProcessMetrics();
-  const server = new ExporterServer({ config, scraper, processMetrics, buildInfo: buildInfo(), log, web });
+  const parts = config.disableExporterMetrics
+    ? []
+    : [new (require('./collectors/process') as typeof import('./collectors/process')).ProcessMetrics()];
+  const gatherer = new Gatherer(collectors, parts, buildInfo(), log, { timeoutMs: config.timeoutMs, intervalMs: config.intervalMs });
+  const server = new ExporterServer({
+    options: { listenAddresses: config.listenAddresses, telemetryPath: config.telemetryPath, maxRequests: config.maxRequests, timeoutMs: config.timeoutMs },
+    gather: gatherer,
+    log,
+    web,
+  });
   if (web) for (const k of web.ignored) log.warn('web config setting accepted but not applied', { file: config.webConfigFile, setting: k });
 
   let addresses: string[];
@@ -110,7 +115,7 @@ export async function main(args: readonly string[]): Promise<void> {
   } catch (err) {
     if (!(err instanceof ListenError)) throw err;
     log.error(err.message);
-    scraper.stop();
+    gatherer.stop();
     process.exitCode = 1;
     return;
   }
@@ -127,7 +132,7 @@ export async function main(args: readonly string[]): Promise<void> {
     tls: web?.tls ? 'on' : 'off',
     basic_auth: web && web.users.size > 0 ? 'on' : 'off',
   });
-  scraper.start();
+  gatherer.start();
   const unwatch = web && config.webConfigFile ? watchWebConfig(config.webConfigFile, web, (next) => server.applyWebConfig(next), log) : undefined;
 
   let stopping = false;
@@ -137,7 +142,7 @@ export async function main(args: readonly string[]): Promise<void> {
     log.info('shutting down', { signal });
     // Whatever happens below, the process is gone by the grace period plus half a second.
     setTimeout(() => exitAfter(signal), SHUTDOWN_GRACE_MS + 500);
-    scraper.stop();
+    gatherer.stop();
     unwatch?.();
     void server.close(SHUTDOWN_GRACE_MS).then(() => {
       log.info('stopped');

@@ -19,6 +19,8 @@ export interface Snapshot {
   readonly results: readonly CollectorResult[];
   /** success / duration / errors_total per collector, as they stood for this collection. */
   readonly health: SampleSet;
+  /** The parts' samples (process metrics), collected with the collectors. */
+  readonly parts: readonly SampleSet[];
 }
 
 export interface ScraperOptions {
@@ -63,6 +65,12 @@ export class Scraper {
     private readonly collectors: readonly Collector[],
     private readonly log: Logger,
     private readonly opts: ScraperOptions,
+    /**
+     * Always-on parts of every collection without a switch or health series of their own (the
+     * process metrics): run beside the collectors under the same deadline and isolation, so a
+     * failure costs only their samples, and kept in the snapshot like the collectors' samples.
+     */
+    private readonly parts: readonly Collector[] = [],
   ) {
     for (const c of collectors) {
       this.errors.set(c.name, 0);
@@ -92,7 +100,7 @@ export class Scraper {
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
-    for (const c of this.collectors) c.close?.();
+    for (const c of [...this.collectors, ...this.parts]) c.close?.();
   }
 
   /** The names of the collectors, in order (what `collect[]` may name). */
@@ -137,13 +145,22 @@ export class Scraper {
   }
 
   private async collectAll(deadline: number): Promise<Snapshot> {
-    const results = await Promise.all(this.collectors.map((c) => this.runOne(c, deadline)));
-    const snap: Snapshot = { completedAt: Date.now(), results, health: this.health(results) };
+    const [results, parts] = await Promise.all([
+      Promise.all(this.collectors.map((c) => this.runOne(c, deadline))),
+      Promise.all(this.parts.map((p) => this.runOne(p, deadline, false))),
+    ]);
+    const snap: Snapshot = {
+      completedAt: Date.now(),
+      results,
+      health: this.health(results),
+      parts: parts.flatMap((r) => (r.samples ? [r.samples] : [])),
+    };
     this.latestSnapshot = snap;
     return snap;
   }
 
-  private async runOne(c: Collector, deadline: number): Promise<CollectorResult> {
+  /** One collector (or part: `counted` false keeps it out of the error counters). */
+  private async runOne(c: Collector, deadline: number, counted = true): Promise<CollectorResult> {
     const out = new SampleSet();
     const ac = new AbortController();
     const t0 = monotonicMs();
@@ -161,10 +178,10 @@ export class Scraper {
       await Promise.race([work, timeout]);
       return { name: c.name, success: true, durationSeconds: (monotonicMs() - t0) / 1000, samples: out };
     } catch (err) {
-      this.errors.set(c.name, this.errors.get(c.name)! + 1);
+      if (counted) this.errors.set(c.name, this.errors.get(c.name)! + 1);
       const error = errorMessage(err);
       const durationSeconds = (monotonicMs() - t0) / 1000;
-      this.log.warn('collector failed', { collector: c.name, duration_seconds: durationSeconds.toFixed(3), err: error });
+      this.log.warn(counted ? 'collector failed' : 'exporter metrics failed', { collector: c.name, duration_seconds: durationSeconds.toFixed(3), err: error });
       return { name: c.name, success: false, durationSeconds, error };
     } finally {
       clearTimeout(timer);

@@ -22,7 +22,7 @@ describe('npm run bench -- --quick', () => {
     const tableRows = (text: string) => text.split('\n').filter((l) => l.startsWith('| ') && !/^\| (section|measure) \|/.test(l) && !l.startsWith('| ---'));
     const rows = tableRows(main);
     const sections = new Set(rows.map((l) => l.split('|')[1].trim()));
-    for (const s of ['throughput', 'latency', 'cpu', 'memory', 'startup', 'scaling', 'size']) assert.ok(sections.has(s), `section ${s}`);
+    for (const s of ['throughput', 'defaults', 'latency', 'cpu', 'memory', 'startup', 'scaling', 'size']) assert.ok(sections.has(s), `section ${s}`);
     for (const row of rows) {
       const cells = row.split('|').slice(1, -1).map((c) => c.trim());
       assert.equal(cells.length, 7, row);

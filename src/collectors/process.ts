@@ -1,6 +1,7 @@
 import { Registry } from 'prom-client';
 import { familiesFor, type MetricDef } from '../metrics/catalog';
-import { SampleSet } from '../metrics/samples';
+import type { SampleSet } from '../metrics/samples';
+import type { CollectContext, Collector } from './collector';
 
 // The standard process_* metrics come from prom-client's own process collectors (CPU, RSS,
 // start time, fds), registered one by one: its collectDefaultMetrics() would also start an
@@ -22,7 +23,9 @@ const BY_NAME: ReadonlyMap<string, MetricDef> = new Map(
   familiesFor(process.platform).filter((d) => d.source === 'process').map((d) => [d.name, d]),
 );
 
-export class ProcessMetrics {
+/** process_* (prom-client's process collectors), a part of every collection (see Scraper). */
+export class ProcessMetrics implements Collector {
+  readonly name = 'process';
   private readonly registry = new Registry();
 
   constructor() {
@@ -34,13 +37,11 @@ export class ProcessMetrics {
     return this.registry.getMetricsAsArray().map((m) => m.name);
   }
 
-  async collect(): Promise<SampleSet> {
-    const out = new SampleSet();
+  async collect(_ctx: CollectContext, out: SampleSet): Promise<void> {
     for (const m of await this.registry.getMetricsAsJSON()) {
       const d = BY_NAME.get(m.name);
       if (!d) continue;
       for (const v of m.values) out.add(d, v.value);
     }
-    return out;
   }
 }

@@ -4,15 +4,13 @@ import type { AddressInfo } from 'node:net';
 import type * as Tls from 'node:tls';
 import type { TLSSocket } from 'node:tls';
 import { promisify } from 'node:util';
-import { formatListenAddress, type Config, type ListenAddress } from '../cli';
-import type { ProcessMetrics } from '../collectors/process';
+import type { Gather } from '../gather';
 import { errorMessage, type Logger } from '../log';
-import { SNAPSHOT_AGE } from '../metrics/catalog';
 import { contentType, renderBody } from '../metrics/exposition';
-import { SampleSet } from '../metrics/samples';
-import { scrapeBudget, type Scraper } from '../scrape';
+import { scrapeBudget } from '../scrape';
 import { VERSION } from '../version';
 import { BasicAuth, BcryptVerifier } from './auth';
+import { formatListenAddress, type ListenAddress } from './listen';
 import { acceptsGzip, negotiateFormat } from './negotiate';
 import { secureContextOptions, type TlsSettings, type WebConfig } from './webconfig';
 
@@ -91,13 +89,20 @@ export class RefusedChange extends Error {}
 /** A port that cannot be bound: exit code 1 with the address named. */
 export class ListenError extends Error {}
 
+/** The web flags the server serves by. */
+export interface WebOptions {
+  readonly listenAddresses: readonly ListenAddress[];
+  readonly telemetryPath: string;
+  /** --web.max-requests; 0: no limit. */
+  readonly maxRequests: number;
+  /** --collector.timeout in ms: the budget of a scrape without X-Prometheus-Scrape-Timeout-Seconds. */
+  readonly timeoutMs: number;
+}
+
 export interface ServerDeps {
-  readonly config: Config;
-  readonly scraper: Scraper;
-  /** undefined with --web.disable-exporter-metrics. */
-  readonly processMetrics: ProcessMetrics | undefined;
-  /** sys_exporter_build_info, fixed for the process's life. */
-  readonly buildInfo: SampleSet;
+  readonly options: WebOptions;
+  /** Where a response's content comes from. */
+  readonly gather: Gather;
   readonly log: Logger;
   /** --web.config.file, loaded and checked; undefined serves plain HTTP without auth. */
   readonly web?: WebConfig;
@@ -206,7 +211,7 @@ export class ExporterServer {
   async listen(): Promise<string[]> {
     const bound: string[] = [];
     try {
-      for (const addr of this.deps.config.listenAddresses) bound.push(await this.listenOne(addr));
+      for (const addr of this.deps.options.listenAddresses) bound.push(await this.listenOne(addr));
     } catch (err) {
       await this.close(0);
       throw err;
@@ -215,7 +220,7 @@ export class ExporterServer {
   }
 
   private listenOne(addr: ListenAddress): Promise<string> {
-    const timeoutMs = this.deps.config.timeoutMs;
+    const timeoutMs = this.deps.options.timeoutMs;
     const httpOptions: http.ServerOptions = {
       // Slow or idle clients cannot pin a connection: whole request within 10 s, headers in 5 s.
       requestTimeout: 10_000,
@@ -315,7 +320,7 @@ export class ExporterServer {
         return this.plain(res, 301, 'Moved Permanently\n');
       }
       const route =
-        path === this.deps.config.telemetryPath ? this.metrics : path === '/' ? this.landing : path === '/-/healthy' ? this.healthy : undefined;
+        path === this.deps.options.telemetryPath ? this.metrics : path === '/' ? this.landing : path === '/-/healthy' ? this.healthy : undefined;
       if (!route) return this.plain(res, 404, 'Not Found\n');
       if (req.method !== 'GET' && req.method !== 'HEAD') {
         res.setHeader('Allow', 'GET, HEAD');
@@ -341,25 +346,18 @@ export class ExporterServer {
   }
 
   private async metrics(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const { config, scraper, processMetrics, buildInfo } = this.deps;
-    if (config.maxRequests > 0 && this.inFlight >= config.maxRequests) {
-      return this.plain(res, 503, `Too many concurrent scrapes (limit ${config.maxRequests}), try again later\n`);
+    const { options, gather } = this.deps;
+    if (options.maxRequests > 0 && this.inFlight >= options.maxRequests) {
+      return this.plain(res, 503, `Too many concurrent scrapes (limit ${options.maxRequests}), try again later\n`);
     }
     this.inFlight++;
     try {
       // collect[]=name (node_exporter's filter): only those collectors; one that is not enabled is a 400.
       const only = collectFilter(req.url ?? '');
-      const unknown = only?.find((n) => !scraper.names.includes(n));
+      const unknown = only?.find((n) => !gather.names.includes(n));
       if (unknown !== undefined) return this.plain(res, 400, `Couldn't create filtered metrics handler: missing collector: ${unknown}\n`);
       const header = req.headers['x-prometheus-scrape-timeout-seconds'];
-      const snap = await scraper.snapshot(scrapeBudget(config.timeoutMs, Array.isArray(header) ? header[0] : header));
-      const age = new SampleSet();
-      age.add(SNAPSHOT_AGE, Math.max(0, (Date.now() - snap.completedAt) / 1000));
-      const results = only ? snap.results.filter((r) => only.includes(r.name)) : snap.results;
-      const sets: SampleSet[] = [];
-      for (const r of results) if (r.samples) sets.push(r.samples);
-      sets.push(only ? scraper.health(results) : snap.health, age, buildInfo);
-      if (processMetrics) sets.push(await processMetrics.collect());
+      const sets = await gather.gather(scrapeBudget(options.timeoutMs, Array.isArray(header) ? header[0] : header), only);
       const format = negotiateFormat(req.headers.accept);
       let body = renderBody(sets, format);
       const zipped = acceptsGzip(req.headers['accept-encoding']);
@@ -371,8 +369,8 @@ export class ExporterServer {
   }
 
   private async landing(_req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const { config, scraper } = this.deps;
-    const snap = scraper.latest;
+    const { options, gather } = this.deps;
+    const snap = gather.latest;
     const rows = snap
       ? snap.results
           .map((r) => `<tr><td>${html(r.name)}</td><td>${r.success ? 'ok' : `failed: ${html(r.error ?? '')}`}</td><td>${r.durationSeconds.toFixed(4)} s</td></tr>`)
@@ -384,7 +382,7 @@ export class ExporterServer {
 <head><meta charset="utf-8"><title>sys-exporter</title></head>
 <body>
 <h1>sys-exporter ${html(VERSION)}</h1>
-<p>Host metrics for Prometheus and BlueKing: <a href="${html(config.telemetryPath)}">${html(config.telemetryPath)}</a></p>
+<p>Host metrics for Prometheus and BlueKing: <a href="${html(options.telemetryPath)}">${html(options.telemetryPath)}</a></p>
 <h2>Collectors (last collection: ${when})</h2>
 <table>
 <tr><th>collector</th><th>last result</th><th>duration</th></tr>
