@@ -5,9 +5,10 @@
 // archive order), so every descriptor here is the same for both OSes: metrics.json lists every
 // family (one that an OS does not emit simply has no data there) and description.md says which
 // OS emits what.
-import { DEFAULT_PORT, FLAGS, type FlagSpec } from '../src/cli';
+import { DEFAULT_PORT, flagsOf, type FlagSpec } from '../src/cli';
+import type { CollectorModule } from '../src/collectors/module';
 import { COLLECTORS } from '../src/collectors/registry';
-import { CATALOG, LABEL_TEXT, SOURCE_TEXT, type Lang, type MetricDef, type Source, type Unit } from '../src/metrics/catalog';
+import { CATALOG, catalogOf, type Lang, type MetricDef, type Source, type Unit } from '../src/metrics/catalog';
 import { VERSION } from '../src/version';
 
 export type Os = 'linux' | 'windows';
@@ -42,16 +43,17 @@ export interface MetricTable {
  * metrics.json, the same for every OS. `flavour` picks the number types: 5.1 knows long/double,
  * bk-monitor int/double. Counters are marked is_diff_metric so the agent sends deltas.
  */
-export function metricsJson(flavour: '5.1' | 'bkmonitor', lang: Lang): MetricTable[] {
+export function metricsJson(flavour: '5.1' | 'bkmonitor', lang: Lang, modules: readonly CollectorModule[] = COLLECTORS): MetricTable[] {
   const integer = flavour === '5.1' ? 'long' : 'int';
+  const cat = catalogOf(modules);
   const tables = new Map<Source, MetricTable>();
-  for (const d of CATALOG) {
+  for (const d of cat.families) {
     let t = tables.get(d.source);
-    if (!t) tables.set(d.source, (t = { table_name: d.source, table_desc: SOURCE_TEXT[d.source][lang], fields: [] }));
+    if (!t) tables.set(d.source, (t = { table_name: d.source, table_desc: cat.sourceText[d.source][lang], fields: [] }));
     t.fields.push(metricField(d, integer, lang));
     for (const l of d.labels) {
       if (t.fields.some((f) => f.name === l)) continue;
-      t.fields.push({ name: l, type: 'string', monitor_type: 'dimension', unit: '', description: LABEL_TEXT[l][lang] });
+      t.fields.push({ name: l, type: 'string', monitor_type: 'dimension', unit: '', description: cat.labelText[l][lang] });
     }
   }
   return [...tables.values()];
@@ -65,19 +67,24 @@ function metricField(d: MetricDef, integer: string, lang: Lang): Field {
   return f;
 }
 
-const flag = (name: string): FlagSpec => {
-  const f = FLAGS.find((x) => x.name === name);
-  if (!f) throw new Error(`no flag ${name}`);
-  return f;
-};
+/** A flag of the exporter built from `modules`, by name. */
+function flagIn(modules: readonly CollectorModule[]): (name: string) => FlagSpec {
+  const flags = flagsOf(modules);
+  return (name) => {
+    const f = flags.find((x) => x.name === name);
+    if (!f) throw new Error(`no flag ${name}`);
+    return f;
+  };
+}
 
 /**
  * The settings offered in the platform's form, besides the listen address and the collector
- * switches: lists whose values survive both start templates (see the flags' parsers). The
- * regular expressions and the telemetry path are not offered: a regex's | ^ ( ) break
- * cmd.exe's start line, and the platform always scrapes /metrics.
+ * switches: the collectors' flags that declare a form text, all lists whose values survive both
+ * start templates (see the flags' parsers). The regular expressions and the telemetry path are
+ * not offered: a regex's | ^ ( ) break cmd.exe's start line, and the platform always scrapes
+ * /metrics.
  */
-const FORM_LISTS = COLLECTORS.flatMap((m) => m.flags.filter((f) => f.form).map((f) => f.name));
+const formLists = (modules: readonly CollectorModule[]): string[] => modules.flatMap((m) => m.flags.filter((f) => f.form).map((f) => f.name));
 
 const OFF: Record<Lang, string> = { zh: '关闭', en: 'Turn off: ' };
 const LOOPBACK_NOTE: Record<Lang, string> = { zh: '（仅本机）', en: ' (loopback)' };
@@ -85,28 +92,30 @@ const URL_DESC: Record<Lang, string> = { zh: '监控平台抓取指标的地址'
 const BOOL_NOTE: Record<Lang, string> = { zh: '（true/false）', en: ' (true/false)' };
 
 /** 5.1 config_schema.json: names starting with -- are rendered --name=value. */
-export function configSchema51(lang: Lang): Array<Record<string, string>> {
+export function configSchema51(lang: Lang, modules: readonly CollectorModule[] = COLLECTORS): Array<Record<string, string>> {
+  const flag = flagIn(modules);
   const listen = flag('web.listen-address');
   return [
     { name: '_exporter_url_', mode: 'collector', type: 'text', description: URL_DESC[lang], default: `http://127.0.0.1:${DEFAULT_PORT}${SCRAPE_PATH}` },
     { name: `--${listen.name}`, mode: 'cmd', type: 'text', description: `${listen.form![lang]}${LOOPBACK_NOTE[lang]}`, default: `127.0.0.1:${DEFAULT_PORT}` },
-    ...FORM_LISTS.map((n) => ({ name: `--${n}`, mode: 'cmd', type: 'text', description: flag(n).form![lang], default: '' })),
-    ...COLLECTORS.map(({ name: c, defaultEnabled }) => ({ name: `--collector.${c}`, mode: 'cmd', type: 'text', description: `${flag(`collector.${c}`).form![lang]}${BOOL_NOTE[lang]}`, default: String(defaultEnabled) })),
+    ...formLists(modules).map((n) => ({ name: `--${n}`, mode: 'cmd', type: 'text', description: flag(n).form![lang], default: '' })),
+    ...modules.map(({ name: c, defaultEnabled }) => ({ name: `--collector.${c}`, mode: 'cmd', type: 'text', description: `${flag(`collector.${c}`).form![lang]}${BOOL_NOTE[lang]}`, default: String(defaultEnabled) })),
   ];
 }
 
 /** bk-monitor config.json: hidden host/port, and a parameter whose default holds both. */
-export function configJson(lang: Lang): Array<Record<string, unknown>> {
+export function configJson(lang: Lang, modules: readonly CollectorModule[] = COLLECTORS): Array<Record<string, unknown>> {
+  const flag = flagIn(modules);
   const listen = flag('web.listen-address');
   const [host, port] = lang === 'zh' ? ['监听主机', '监听端口'] : ['Listen host', 'Listen port'];
   return [
     { name: 'host', mode: 'collector', type: 'text', description: host, default: '127.0.0.1', visible: false },
     { name: 'port', mode: 'collector', type: 'text', description: port, default: String(DEFAULT_PORT), visible: false },
     { name: `--${listen.name}`, mode: 'opt_cmd', type: 'text', description: listen.form![lang], default: '${host}:${port}', required: true },
-    ...FORM_LISTS.map((n) => ({ name: `--${n}`, mode: 'opt_cmd', type: 'text', description: flag(n).form![lang], default: '' })),
+    ...formLists(modules).map((n) => ({ name: `--${n}`, mode: 'opt_cmd', type: 'text', description: flag(n).form![lang], default: '' })),
     // A switch renders its name when true: for a collector on by default the switch offered is
     // the one that turns it off, for one off by default the one that turns it on.
-    ...COLLECTORS.map(({ name: c, defaultEnabled }) =>
+    ...modules.map(({ name: c, defaultEnabled }) =>
       defaultEnabled
         ? { name: `--no-collector.${c}`, mode: 'opt_cmd', type: 'switch', description: `${OFF[lang]}${flag(`collector.${c}`).form![lang]}`, default: 'false' }
         : { name: `--collector.${c}`, mode: 'opt_cmd', type: 'switch', description: flag(`collector.${c}`).form![lang], default: 'false' }),

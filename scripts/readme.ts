@@ -3,15 +3,15 @@
 // committed README differs from what this produces.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { FLAGS } from '../src/cli';
-import { CATALOG } from '../src/metrics/catalog';
+import { FLAGS, type FlagSpec } from '../src/cli';
+import { CATALOG, type MetricDef } from '../src/metrics/catalog';
 
 export const README = join(__dirname, '..', '..', 'README.md');
 
 const cell = (s: string): string => s.replace(/\|/g, '\\|');
 
-export function metricTable(): string {
-  const rows = CATALOG.map((d) => {
+export function metricTable(families: readonly MetricDef[] = CATALOG): string {
+  const rows = families.map((d) => {
     const labels = d.labels.length ? d.labels.map((l) => `\`${l}\``).join(', ') : '';
     const where = d.platforms ? d.platforms.join(', ') : 'all';
     return `| \`${d.name}\` | ${d.type} | ${d.unit || '-'} | ${labels} | ${where} | ${cell(d.help)} |`;
@@ -19,8 +19,8 @@ export function metricTable(): string {
   return ['| metric | type | unit | labels | platforms | meaning |', '| --- | --- | --- | --- | --- | --- |', ...rows].join('\n');
 }
 
-export function flagTable(): string {
-  const rows = FLAGS.map((f) => {
+export function flagTable(flags: readonly FlagSpec[] = FLAGS): string {
+  const rows = flags.map((f) => {
     const name = f.negatable ? `\`--${f.name}\` / \`--no-${f.name}\`` : `\`--${f.name}${f.arg ? ` ${f.arg}` : ''}\``;
     const dflt = f.defaultText !== undefined ? `\`${cell(f.defaultText)}\`` : f.negatable ? 'enabled' : f.arg ? 'none' : 'off';
     return `| ${name} | ${dflt} | ${cell(f.help)} |`;
@@ -28,7 +28,7 @@ export function flagTable(): string {
   return ['| flag | default | meaning |', '| --- | --- | --- |', ...rows].join('\n');
 }
 
-const BLOCKS: Record<string, () => string> = { metrics: metricTable, flags: flagTable };
+const BLOCKS: Record<string, () => string> = { metrics: () => metricTable(), flags: () => flagTable() };
 
 /** The README with every generated block replaced by what the code says now. */
 export function regenerate(readme: string): string {

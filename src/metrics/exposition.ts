@@ -10,16 +10,22 @@ export const CONTENT_TYPE_OPENMETRICS = 'application/openmetrics-text; version=1
 const escHelpText = (s: string): string => s.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
 const escHelpOm = (s: string): string => escHelpText(s).replace(/"/g, '\\"');
 
-/** Family headers per format, built once for the whole catalog, as bytes. */
-const HEADERS: ReadonlyMap<MetricDef, Readonly<Record<Format, Buffer>>> = new Map(
-  CATALOG.map((d) => {
+/** A family's headers per format, as bytes: built once per family, the catalog's at load. */
+const HEADERS = new Map<MetricDef, Readonly<Record<Format, Buffer>>>();
+function headers(d: MetricDef): Readonly<Record<Format, Buffer>> {
+  let h = HEADERS.get(d);
+  if (!h) {
     const text = `# HELP ${d.name} ${escHelpText(d.help)}\n# TYPE ${d.name} ${d.type}\n`;
     const fam = familyName(d);
     const unit = d.unit && fam.endsWith(`_${d.unit}`) ? `# UNIT ${fam} ${d.unit}\n` : '';
     const openmetrics = `# TYPE ${fam} ${d.type}\n${unit}# HELP ${fam} ${escHelpOm(d.help)}\n`;
-    return [d, { text: Buffer.from(text), openmetrics: Buffer.from(openmetrics) }];
-  }),
-);
+    HEADERS.set(d, (h = { text: Buffer.from(text), openmetrics: Buffer.from(openmetrics) }));
+  }
+  return h;
+}
+for (const d of CATALOG) headers(d);
+const IN_CATALOG: ReadonlySet<MetricDef> = new Set(CATALOG);
+
 const EOF_LINE = Buffer.from('# EOF\n');
 
 /** Kept between scrapes up to this size; a bigger body gets a scratch buffer of its own. */
@@ -28,7 +34,8 @@ let scratch = Buffer.allocUnsafe(SCRATCH_KEPT);
 
 /**
  * Renders sample sets in catalog order, one HELP/TYPE block per family, never interleaved, with
- * `# EOF` at the end for OpenMetrics. Families without samples are left out.
+ * `# EOF` at the end for OpenMetrics. Families without samples are left out; a family that is
+ * not in the catalog (a collector outside the registry) follows, never dropped.
  *
  * The pieces are written into a reused buffer and copied out once. Building a string instead
  * (a template string per line, a `+=` per piece, then Buffer.from flattening the lot) made a
@@ -48,13 +55,13 @@ export function renderBody(sets: readonly SampleSet[], format: Format): Buffer {
     room(s.length * 3); // the most UTF-8 bytes a UTF-16 string can take
     off += buf.write(s, off);
   };
-  for (const d of CATALOG) {
+  const family = (d: MetricDef): void => {
     let header = false;
     for (const set of sets) {
       const samples = set.byFamily.get(d);
       if (!samples || samples.length === 0) continue;
       if (!header) {
-        const h = HEADERS.get(d)![format];
+        const h = headers(d)[format];
         room(h.length);
         off += h.copy(buf, off);
         header = true;
@@ -67,7 +74,11 @@ export function renderBody(sets: readonly SampleSet[], format: Format): Buffer {
         put('\n');
       }
     }
-  }
+  };
+  for (const d of CATALOG) family(d);
+  let others: Set<MetricDef> | undefined;
+  for (const set of sets) for (const d of set.byFamily.keys()) if (!IN_CATALOG.has(d)) (others ??= new Set()).add(d);
+  if (others) for (const d of others) family(d);
   if (format === 'openmetrics') {
     room(EOF_LINE.length);
     off += EOF_LINE.copy(buf, off);
