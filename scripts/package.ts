@@ -8,8 +8,8 @@
 // Descriptions in Chinese; `npm run package -- --lang=en` writes the same archives in English,
 // named with -en (and SHA256SUMS.en), for platforms set up in English.
 // Reproducible: fixed timestamps, fixed modes, entries in a fixed order.
-import { createHash } from 'node:crypto';
-import { createWriteStream, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, readFileSync } from 'node:fs';
+import { atomically, sha256File, writeAtomic } from './lib/files';
 import { basename, join } from 'node:path';
 import type { Archiver } from 'archiver';
 import type { Lang } from '../src/metrics/catalog';
@@ -54,11 +54,19 @@ export function archives(lang: Lang): { zips: Record<Os, string>; arm64: string;
 export const { zips: ZIPS, arm64: ARM64_TGZ, tgz: TGZ, sums: SUMS } = archives('zh');
 
 const packagingFile = (...p: string[]): Buffer => readFileSync(join(ROOT, 'packaging', ...p));
-/** Batch files with CRLF line ends, as cmd.exe expects (labels and goto misbehave with LF). */
-const batchFile = (name: string): Entry => file(name, packagingFile('windows', name).toString('utf8').replace(/\r?\n/g, '\r\n'));
 
-/** The Windows service's default settings, with the port the CLI defaults to. */
-const windowsSettings = (): Entry => file('sys-exporter.yml', packagingFile('windows', 'sys-exporter.yml').toString('utf8').replace(/\{\{PORT\}\}/g, String(DEFAULT_PORT)).replace(/\r?\n/g, '\r\n'));
+/**
+ * A packaging file with its {{PORT}} filled in from the CLI's default, so that the port is
+ * written once (src/cli.ts). Batch and settings files for Windows get CRLF line ends, as cmd.exe
+ * expects (labels and goto misbehave with LF).
+ */
+function templated(name: string, mode: number, ...path: string[]): Entry {
+  const text = packagingFile(...path).toString('utf8').replace(/\{\{PORT\}\}/g, String(DEFAULT_PORT));
+  return file(name, name.endsWith('.bat') || name.endsWith('.yml') ? text.replace(/\r?\n/g, '\r\n') : text, mode);
+}
+const windowsSettings = (): Entry => templated('sys-exporter.yml', 0o644, 'windows', 'sys-exporter.yml');
+const installSh = (name = 'install.sh'): Entry => templated(name, 0o755, 'linux', 'install.sh');
+const batchFile = (name: string): Entry => templated(name, 0o644, 'windows', name);
 
 /** The 5.1 component zip for one OS: binary first, then descriptors, sorted. */
 export function zipEntries(os: Os, lang: Lang): Entry[] {
@@ -72,7 +80,7 @@ export function zipEntries(os: Os, lang: Lang): Entry[] {
   ];
   if (os === 'linux') {
     rest.push(file('sys-exporter.service', packagingFile('systemd', 'sys-exporter.service')));
-    rest.push(file('install.sh', packagingFile('linux', 'install.sh'), 0o755));
+    rest.push(installSh());
   } else {
     // What makes the exe a real Windows service (see install-service.bat).
     rest.push(file('sys-exporter-service.exe', readFileSync(SERVICE_HOST), 0o755), windowsSettings());
@@ -86,7 +94,7 @@ export function arm64Entries(): Entry[] {
   const dir = `sys-exporter-${VERSION}-linux-aarch64`;
   return [
     file(`${dir}/exporter-linux-arm64`, readFileSync(ARTIFACTS.linuxArm64), 0o755),
-    file(`${dir}/install.sh`, packagingFile('linux', 'install.sh'), 0o755),
+    installSh(`${dir}/install.sh`),
     file(`${dir}/sys-exporter.service`, packagingFile('systemd', 'sys-exporter.service')),
   ];
 }
@@ -123,26 +131,21 @@ export function tgzEntries(lang: Lang): Entry[] {
 export async function writeArchive(path: string, format: 'zip' | 'tgz', entries: readonly Entry[]): Promise<void> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const archiver = require('archiver') as (f: string, o: object) => Archiver;
-  const tmp = `${path}.partial`;
   // Level 6: half the time of 9 for 0.5 % more bytes on these binaries.
   const archive = format === 'zip' ? archiver('zip', { zlib: { level: 6 } }) : archiver('tar', { gzip: true, gzipOptions: { level: 6 } });
-  const out = createWriteStream(tmp);
-  const done = new Promise<void>((resolve, reject) => {
-    out.on('close', resolve);
-    out.on('error', reject);
-    archive.on('error', reject);
-    archive.on('warning', reject);
-  });
-  archive.pipe(out);
-  for (const e of entries) archive.append(e.data, { name: e.name, date: FIXED_DATE, mode: e.mode });
-  try {
+  await atomically(path, async (tmp) => {
+    const out = createWriteStream(tmp);
+    const done = new Promise<void>((resolve, reject) => {
+      out.on('close', resolve);
+      out.on('error', reject);
+      archive.on('error', reject);
+      archive.on('warning', reject);
+    });
+    archive.pipe(out);
+    for (const e of entries) archive.append(e.data, { name: e.name, date: FIXED_DATE, mode: e.mode });
     await archive.finalize();
     await done;
-    renameSync(tmp, path);
-  } catch (err) {
-    rmSync(tmp, { force: true });
-    throw err;
-  }
+  });
 }
 
 export async function packageAll(lang: Lang = 'zh'): Promise<void> {
@@ -164,9 +167,8 @@ export async function packageAll(lang: Lang = 'zh'): Promise<void> {
     return size(out.arm64);
   });
   const artifacts = [ARTIFACTS.linux, ARTIFACTS.linuxArm64, ARTIFACTS.windows, out.zips.linux, out.zips.windows, out.arm64, out.tgz];
-  const sums = artifacts.map((a) => `${createHash('sha256').update(readFileSync(a)).digest('hex')}  ${basename(a)}\n`).join('');
-  writeFileSync(`${out.sums}.partial`, sums);
-  renameSync(`${out.sums}.partial`, out.sums);
+  const sums = artifacts.map((a) => `${sha256File(a)}  ${basename(a)}\n`).join('');
+  writeAtomic(out.sums, sums);
   process.stdout.write(`package: done in ${((Date.now() - t0) / 1000).toFixed(1)} s\n${sums}`);
 }
 

@@ -1,7 +1,8 @@
 // Generates the README's metric and flag tables from the catalog and the flag table, so the
 // README can never drift from the code. `npm run docs` rewrites them; a test fails when the
 // committed README differs from what this produces.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { writeAtomic } from './lib/files';
 import { join } from 'node:path';
 import { FLAGS, type FlagSpec } from '../src/cli';
 import { CATALOG, type MetricDef } from '../src/metrics/catalog';
@@ -44,6 +45,6 @@ export function regenerate(readme: string): string {
 if (require.main === module) {
   const before = readFileSync(README, 'utf8');
   const after = regenerate(before);
-  writeFileSync(README, after);
+  writeAtomic(README, after);
   process.stdout.write(before === after ? 'README.md tables are up to date\n' : 'README.md tables regenerated\n');
 }

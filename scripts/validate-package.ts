@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import YAML from 'yaml';
 import { readTar, readZip, type ArchiveEntry } from './lib/archive-read';
+import { DEFAULT_PORT } from '../src/cli';
 import { TGZ, ZIPS } from './package';
 
 const RESERVED_DIMENSIONS = new Set([
@@ -39,7 +40,7 @@ const RESERVED_FIELD_NAMES = new Set(('SERVER REPO VIEW TAGKEY ILLEGAL EOF WS ID
  */
 const SAFE_VALUE = /^[A-Za-z0-9/._:,%+=-]*$/;
 /** What a parameter value looks like once the platform has substituted its own variables. */
-const rendered = (v: string): string => v.replace(/\$\{host\}/g, '127.0.0.1').replace(/\$\{port\}/g, '9601');
+const rendered = (v: string): string => v.replace(/\$\{host\}/g, '127.0.0.1').replace(/\$\{port\}/g, String(DEFAULT_PORT));
 /** Parameters that can only break collection: the platform always scrapes /metrics. */
 const FIXED_BY_PLATFORM = new Set(['--web.telemetry-path']);
 
@@ -170,7 +171,7 @@ function checkZip51(buf: Buffer, bad: Report): void {
       }
       if (url) {
         const m = str(url.default) ? /^https?:\/\/([^/:]+)(:\d+)?\//.exec(url.default) : null;
-        if (!m) bad('config_schema.json: _exporter_url_ needs a default URL such as http://127.0.0.1:9601/metrics');
+        if (!m) bad(`config_schema.json: _exporter_url_ needs a default URL such as http://127.0.0.1:${DEFAULT_PORT}/metrics`);
         else if (!['127.0.0.1', 'localhost'].includes(m[1])) bad(`config_schema.json: _exporter_url_ host ${m[1]} must be 127.0.0.1 or localhost`);
         if (url.mode !== 'collector') bad('config_schema.json: _exporter_url_ must have mode collector');
       }

@@ -3,7 +3,7 @@ import { COLLECTORS } from './collectors/registry';
 import type { CollectorModule } from './collectors/module';
 import { bool, defaultOn, duration, flagApplies, nonNegativeInt, PLATFORM_NAMES, type FlagSpec } from './flags';
 import { formatListenAddress, parseListenAddress, type ListenAddress } from './http/listen';
-import { readBounded } from './read_file';
+import { readYamlMapping, YamlFileError } from './yaml_file';
 import { errorMessage, LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from './log';
 import { REVISION, RUNTIME, VERSION } from './version';
 
@@ -148,25 +148,14 @@ function fromConfigValue(f: FlagSpec, v: unknown, file: string): unknown {
 }
 
 function readConfigFile(file: string): Record<string, unknown> {
-  let text: string;
   try {
-    text = readBounded(file).toString('utf8');
+    return readYamlMapping(file);
   } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    throw new UsageError(`cannot read config file ${file}: ${e.code === 'EFBIG' ? e.message : (e.code ?? errorMessage(err))}`);
+    if (!(err instanceof YamlFileError)) throw err;
+    if (err.kind === 'read') throw new UsageError(`cannot read config file ${file}: ${err.detail}`);
+    if (err.kind === 'syntax') throw new UsageError(`config file ${file} is not valid YAML: ${err.detail}`);
+    throw new UsageError(`config file ${file} must be a mapping of flag names to values`);
   }
-  // Loaded only when a config file is given: most hosts run on flags alone.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const YAML = require('yaml') as typeof import('yaml');
-  let doc: unknown;
-  try {
-    doc = YAML.parse(text, { uniqueKeys: true });
-  } catch (err) {
-    throw new UsageError(`config file ${file} is not valid YAML: ${errorMessage(err)}`);
-  }
-  if (doc === null || doc === undefined) return {};
-  if (typeof doc !== 'object' || Array.isArray(doc)) throw new UsageError(`config file ${file} must be a mapping of flag names to values`);
-  return doc as Record<string, unknown>;
 }
 
 function cleanCommanderMessage(msg: string): string {

@@ -94,7 +94,7 @@ else
   cat > "$CONF" <<'YML'
 # sys-exporter settings: keys are the flag names (exporter-linux --help); flags win.
 # After a change: systemctl restart sys-exporter
-web.listen-address: ":9601"
+web.listen-address: ":{{PORT}}"
 YML
   chmod 0644 "$CONF"
   echo "install.sh: wrote default settings to $CONF"
@@ -104,7 +104,7 @@ if systemd_live; then
   systemctl daemon-reload
   systemctl enable sys-exporter.service >/dev/null 2>&1
   echo "install.sh: enabled sys-exporter.service"
-  echo "install.sh: next: systemctl restart sys-exporter && curl -s http://localhost:9601/metrics | head"
+  echo "install.sh: next: systemctl restart sys-exporter && curl -s http://localhost:{{PORT}}/metrics | head"
 else
   echo "install.sh: next (on the target system): systemctl daemon-reload && systemctl enable --now sys-exporter"
 fi

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { sha256File, writeAtomic } from './files';
 import { join } from 'node:path';
 import { readTar } from './archive-read';
 import { ROOT } from './steps';
@@ -29,14 +29,13 @@ export function npmFile(f: NpmFile, outName: string): string {
   if (!existsSync(tgz)) {
     execFileSync('npm', ['pack', `${f.pkg}@${f.version}`, '--pack-destination', dir, '--silent'], { stdio: ['ignore', 'ignore', 'pipe'] });
   }
-  const got = createHash('sha256').update(readFileSync(tgz)).digest('hex');
+  const got = sha256File(tgz);
   if (got !== f.sha256) {
     rmSync(tgz);
     throw new Error(`${f.pkg}@${f.version}: sha256 ${got} does not match the pinned ${f.sha256}`);
   }
   const entry = readTar(readFileSync(tgz)).find((e) => e.name === f.path);
   if (!entry) throw new Error(`${f.pkg}@${f.version} has no ${f.path}`);
-  writeFileSync(`${out}.partial`, entry.data, { mode: 0o755 });
-  renameSync(`${out}.partial`, out);
+  writeAtomic(out, entry.data, 0o755);
   return out;
 }

@@ -1,6 +1,7 @@
 // --web.config.file: the exporter-toolkit format (TLS, basic auth, extra headers), so that files
 // written for node_exporter and windows_exporter work unchanged.
 import { readBounded } from '../read_file';
+import { readYamlMapping, YamlFileError } from '../yaml_file';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import type { SecureVersion } from 'node:tls';
 
@@ -78,10 +79,13 @@ function read(path: string, what: string): Buffer {
 }
 
 function parse(file: string): WebConfig {
-  const raw = read(file, '').toString('utf8');
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const YAML = require('yaml') as typeof import('yaml');
-  const doc = mapping(YAML.parse(raw, { uniqueKeys: true }), 'the file');
+  let doc: Obj;
+  try {
+    doc = readYamlMapping(file);
+  } catch (err) {
+    if (!(err instanceof YamlFileError)) throw err;
+    throw new Error(err.kind === 'read' ? `cannot read it (${err.detail})` : err.kind === 'shape' ? 'the file must be a mapping' : err.detail);
+  }
   onlyKeys(doc, ['tls_server_config', 'http_server_config', 'basic_auth_users'], 'top level');
   const files = [file];
   const ignored: string[] = [];

@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT } from '../../scripts/lib/steps';
+import { DEFAULT_PORT } from '../../src/cli';
 import { describe, it } from 'node:test';
 import { ProcessMetrics } from '../../src/collectors/process';
 import { CATALOG, familiesFor, LABEL_TEXT, LANGS, SOURCE_TEXT } from '../../src/metrics/catalog';
@@ -40,5 +43,16 @@ describe('metric catalog', () => {
   it('is what the README documents (npm run docs regenerates it)', () => {
     const readme = readFileSync(README, 'utf8');
     assert.equal(readme, regenerate(readme), 'README.md tables are stale: run `npm run docs`');
+  });
+});
+
+describe('values written once', () => {
+  it('no packaging file repeats the default port: {{PORT}} is filled in from src/cli.ts when packaging', () => {
+    const files = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : [join(dir, e.name)]));
+    const shipped = files(join(ROOT, 'packaging')).filter((f) => !f.includes(`${join('packaging', 'prometheus')}`) && /\.(sh|bat|yml|service|json|c)$/.test(f));
+    assert.ok(shipped.some((f) => f.endsWith('install.sh')));
+    for (const f of shipped) assert.doesNotMatch(readFileSync(f, 'utf8'), new RegExp(`\\b${DEFAULT_PORT}\\b`), f);
+    // The Prometheus examples are for people to read: checked against the default instead.
+    assert.match(readFileSync(join(ROOT, 'packaging', 'prometheus', 'prometheus.yml'), 'utf8'), new RegExp(`targets: \\['localhost:${DEFAULT_PORT}'\\]`));
   });
 });

@@ -1,0 +1,36 @@
+import { errorMessage } from './log';
+import { readBounded } from './read_file';
+
+/** Why a YAML file could not be used: unreadable, not YAML, or not a mapping at the top. */
+export class YamlFileError extends Error {
+  constructor(readonly kind: 'read' | 'syntax' | 'shape', readonly detail: string) {
+    super(detail);
+  }
+}
+
+/**
+ * The one loader of both YAML files (--config.file, --web.config.file): read with a size bound,
+ * parsed with duplicate keys refused (a duplicate is a typo that would silently win), and a
+ * mapping at the top; an empty file is an empty mapping. Each caller words the error for its
+ * file. yaml is loaded on first use: most hosts run on flags alone.
+ */
+export function readYamlMapping(file: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readBounded(file).toString('utf8');
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    throw new YamlFileError('read', e.code === 'EFBIG' ? e.message : (e.code ?? errorMessage(err)));
+  }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const YAML = require('yaml') as typeof import('yaml');
+  let doc: unknown;
+  try {
+    doc = YAML.parse(text, { uniqueKeys: true });
+  } catch (err) {
+    throw new YamlFileError('syntax', errorMessage(err));
+  }
+  if (doc === null || doc === undefined) return {};
+  if (typeof doc !== 'object' || Array.isArray(doc)) throw new YamlFileError('shape', 'not a mapping');
+  return doc as Record<string, unknown>;
+}
