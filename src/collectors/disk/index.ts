@@ -13,6 +13,7 @@ import { filterMounts, MountinfoReader, parseMountinfo, rootfsPrefix, type Mount
 import { Deadline, gateKey, poolSize, statfsCapacity, StatfsGate, type StatfsOutcome } from './statfs_gate';
 import type { CimFeed } from '../cim_windows';
 import { cimDiscovery, type VolumeDiscovery } from './volumes_windows';
+import { identical, whenChanged } from '../when_changed';
 
 /**
  * node_exporter's default excludes (filesystem_linux.go), so that dashboards built for it see the
@@ -28,20 +29,6 @@ export const WINDOWS_MOUNT_POINTS_EXCLUDE = '^$';
 export const WINDOWS_FS_TYPES_EXCLUDE = '^(CDFS|UDF)$';
 /** Windows: optical and removable drives, and what has no root folder. */
 export const WINDOWS_DRIVE_TYPES_EXCLUDE = '^(cdrom|removable|no_root_dir|unknown)$';
-
-/**
- * Derives a value again only when its input changed (`same` says whether it did): the mount
- * list, its filtering and the targets' label sets are redone only when the mounts change.
- */
-function whenChanged<I, O>(same: (a: I, b: I) => boolean, derive: (input: I) => O): (input: I) => O {
-  let last: { input: I; output: O } | undefined;
-  return (input) => {
-    if (!last || !same(last.input, input)) last = { input, output: derive(input) };
-    return last.output;
-  };
-}
-
-const identical = <T>(a: T, b: T): boolean => a === b;
 
 /** A mount's identity across two reads of the table: its exact path bytes and its device. */
 const mountKey = (m: MountEntry): string => `${m.path ? m.path.toString('latin1') : m.mountpoint}\0${m.device}`;

@@ -2,6 +2,7 @@ import type { Logger } from '../../log';
 import type { CimFeed } from '../cim_windows';
 import type { MountEntry } from './mounts_linux';
 import { Deadline, type StatfsGate } from './statfs_gate';
+import { identical, whenChanged } from '../when_changed';
 
 // Windows volumes are discovered in the background, from WMI: every volume (drive letters,
 // NTFS mounted folders, volumes without either) with its drive type, filesystem and access, and
@@ -95,16 +96,16 @@ export async function probeDriveLetters(gate: StatfsGate, timeoutMs = 5000): Pro
 export function cimDiscovery(feed: CimFeed, gate: StatfsGate, log: Logger): VolumeDiscovery {
   for (const [name, pipeline] of Object.entries(VOLUME_QUERIES)) feed.register(name, pipeline);
   // The same array while WMI's answer is the same: the collector redoes its targets only then.
-  let last: { from: unknown; list: MountEntry[] } | undefined;
+  const fromCim = whenChanged(identical, (v: { rows: unknown }) => {
+    const n = feed.get('network_drives');
+    return volumesFromCim(v.rows, n && 'rows' in n ? n.rows : []);
+  });
+  let last: MountEntry[] | undefined;
   let probed: { at: number; list: MountEntry[] } | undefined;
   return async (signal) => {
     const v = await feed.first('volumes', signal);
-    const n = feed.get('network_drives');
-    if (v && 'rows' in v) {
-      if (last?.from !== v) last = { from: v, list: volumesFromCim(v.rows, n && 'rows' in n ? n.rows : []) };
-      return last.list;
-    }
-    if (last) return last.list;
+    if (v && 'rows' in v) return (last = fromCim(v));
+    if (last) return last;
     // No WMI answer yet or at all: probe the letters, at most once per feed interval, briefly
     // (a letter still hung then is kept and reports its error).
     if (!probed || Date.now() - probed.at > feed.intervalMs) {

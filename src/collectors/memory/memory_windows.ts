@@ -1,5 +1,6 @@
 import * as os from 'node:os';
 import type { CimFeed } from '../cim_windows';
+import { identical, whenChanged } from '../when_changed';
 import type { MemoryStats } from './index';
 
 /** Page files and commit charge, in bytes. */
@@ -53,15 +54,13 @@ export function windowsMemory(src: WindowsMemorySource): MemoryStats {
 
 export function cimMemorySource(feed: CimFeed): WindowsMemorySource {
   for (const [name, pipeline] of Object.entries(MEMORY_QUERY)) feed.register(name, pipeline);
-  let last: { from: unknown; value: VirtualMemory | undefined } | undefined;
+  const fromCim = whenChanged(identical, (o: { rows: unknown }) => virtualMemoryFromCim(o.rows));
   return {
     totalmem: os.totalmem,
     freemem: os.freemem,
     virtual: () => {
       const o = feed.get('memory');
-      if (!o || !('rows' in o)) return undefined;
-      if (last?.from !== o) last = { from: o, value: virtualMemoryFromCim(o.rows) };
-      return last.value;
+      return o && 'rows' in o ? fromCim(o) : undefined;
     },
   };
 }
