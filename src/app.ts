@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from 'commander';
 import { connect } from 'node:net';
-import { parseArgs, UsageError, formatListenAddress, type Config } from './cli';
+import { flagReader, parseArgs, UsageError, formatListenAddress, type Config } from './cli';
 import { CimFeed } from './collectors/cim_windows';
 import type { Collector } from './collectors/collector';
 import { poolSize, StatfsGate } from './collectors/disk/statfs_gate';
@@ -30,10 +30,7 @@ export function buildCollectors(config: Config, log: Logger, platform: NodeJS.Pl
     timeoutMs: config.timeoutMs,
     procfs: config.procfs,
     rootfs: config.rootfs,
-    flag: <T>(name: string): T => {
-      if (!config.flags.has(name)) throw new Error(`no flag ${name} on ${platform}`);
-      return config.flags.get(name) as T;
-    },
+    flag: flagReader(config, platform),
     cim: () => {
       if (!cim) {
         const feed = new CimFeed(log);

@@ -94,6 +94,17 @@ export function flagsOf(modules: readonly CollectorModule[]): readonly FlagSpec[
 
 export const FLAGS: readonly FlagSpec[] = flagsOf(COLLECTORS);
 
+/**
+ * A parsed flag's value by name, its default applied: how a collector reads its own flags. A
+ * name not in the map is a flag that does not apply on `platform` (or a typo): an error.
+ */
+export function flagReader(config: Config, platform: NodeJS.Platform): <T>(name: string) => T {
+  return <T>(name: string): T => {
+    if (!config.flags.has(name)) throw new Error(`no flag ${name} on ${platform}`);
+    return config.flags.get(name) as T;
+  };
+}
+
 export function versionText(): string {
   return `sys-exporter, version ${VERSION} (revision: ${REVISION})\n  runtime: ${RUNTIME}${process.versions.bun ? ` (Node.js ${process.version} APIs)` : ''}, platform: ${process.platform}/${process.arch}\n`;
 }

@@ -7,7 +7,8 @@ import { after, before, describe, it } from 'node:test';
 import { FLAGS, parseArgs } from '../../src/cli';
 import { LANGS } from '../../src/metrics/catalog';
 import { configJson, configSchema51 } from '../../scripts/descriptors';
-import { filterMounts, type Pattern } from '../../src/collectors/disk/mounts_linux';
+import { filterMounts } from '../../src/collectors/disk/mounts_linux';
+import type { Pattern } from '../../src/flags';
 import { parseExposition, request, runExporter, startExporter, value } from '../helpers';
 
 let dir: string;

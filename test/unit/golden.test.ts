@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ROOT } from '../../scripts/lib/steps';
-import { parseArgs } from '../../src/cli';
+import { flagReader, parseArgs } from '../../src/cli';
 import { createDiskCollector, diskFilter } from '../../src/collectors/disk';
 import { StatfsGate, type StatfsResult } from '../../src/collectors/disk/statfs_gate';
 import { createMemoryCollector } from '../../src/collectors/memory';
@@ -40,7 +40,7 @@ async function exposition(format: Format): Promise<string> {
   const gate = new StatfsGate({ capacity: 8, hungAfterMs: 100, statfs });
   const collectors = [
     createMemoryCollector({ procfs: config.procfs, platform: 'linux', log: quiet }),
-    createDiskCollector({ platform: 'linux', procfs: config.procfs, rootfs: '/', filter: diskFilter(<T>(n: string) => config.flags.get(n) as T, 'linux'), gate, log: quiet }),
+    createDiskCollector({ platform: 'linux', procfs: config.procfs, rootfs: '/', filter: diskFilter(flagReader(config, 'linux'), 'linux'), gate, log: quiet }),
   ];
   const build = new SampleSet();
   build.add(BUILD_INFO, 1, ['1.0.0', 'golden', 'v20.0.0', 'node', 'linux', 'x64']);

@@ -14,7 +14,7 @@ import { cimDiscovery, driveOf, probeDriveLetters, VOLUME_QUERIES, volumesFromCi
 import { CimFeed, cimScript, rowsOf } from '../../src/collectors/cim_windows';
 import { MEMORY_QUERY, virtualMemoryFromCim } from '../../src/collectors/memory/memory_windows';
 import { filterMounts } from '../../src/collectors/disk/mounts_linux';
-import { parseArgs, type Config } from '../../src/cli';
+import { flagReader, parseArgs, type Config } from '../../src/cli';
 import { createMemoryCollector } from '../../src/collectors/memory';
 import { createLogger } from '../../src/log';
 import { familiesFor } from '../../src/metrics/catalog';
@@ -29,8 +29,7 @@ const ctx = (ms = 1000) => ({ deadline: Date.now() + ms, signal: new AbortContro
 const C: StatfsResult = { type: 0, bsize: 4096, blocks: 25_000_000, bfree: 10_000_000, bavail: 9_000_000, files: 0, ffree: 0 };
 const D: StatfsResult = { type: 0, bsize: 512, blocks: 1000, bfree: 1000, bavail: 1000, files: 0, ffree: 0 };
 
-
-const filterOf = (c: Config) => diskFilter(<T>(n: string) => c.flags.get(n) as T, 'win32');
+const filterOf = (c: Config) => diskFilter(flagReader(c, 'win32'), 'win32');
 const FIXTURE = join(ROOT, 'test', 'fixtures', 'windows', 'cim-sqlserver.json');
 const fixture = JSON.parse(readFileSync(FIXTURE, 'utf8')) as Record<string, { rows: unknown }>;
 const work = mkdtempSync(join(tmpdir(), 'sysexp-win-'));

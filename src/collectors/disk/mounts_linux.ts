@@ -1,5 +1,6 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Pattern } from '../../flags';
 
 export interface MountEntry {
   readonly device: string;
@@ -176,10 +177,6 @@ export class MountinfoReader {
     }
   }
 }
-
-/** A compiled exclude pattern: RegExp, or an RE2 matcher for a user's pattern. */
-export type { Pattern } from '../../flags';
-import type { Pattern } from '../../flags';
 
 export interface MountFilter {
   readonly mountPointsExclude: Pattern;
