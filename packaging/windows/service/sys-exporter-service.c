@@ -560,60 +560,53 @@ static int cmd_install(const wchar_t *defaults) {
   return 0;
 }
 
-/* Opens sys_exporter if it is ours. NULL with *rc 0: not installed (said unless quiet). */
-static SC_HANDLE open_ours(SC_HANDLE scm, DWORD access, BOOL quiet, int *rc) {
-  SC_HANDLE svc = OpenServiceW(scm, SVC_NAME, access | SERVICE_QUERY_CONFIG);
+/* Opens the Service Control Manager (*scm) and sys_exporter if it is ours. On NULL nothing is
+ * left open; *rc 0: not installed (said unless quiet). */
+static SC_HANDLE open_ours(DWORD scm_access, DWORD access, BOOL quiet, SC_HANDLE *scm, int *rc) {
   *rc = 0;
+  *scm = OpenSCManagerW(NULL, NULL, scm_access);
+  if (!*scm) {
+    *rc = fail(L"cannot open the Service Control Manager", GetLastError());
+    return NULL;
+  }
+  SC_HANDLE svc = OpenServiceW(*scm, SVC_NAME, access | SERVICE_QUERY_CONFIG);
+  wchar_t image[2048];
   if (!svc) {
     DWORD e = GetLastError();
     if (e == ERROR_SERVICE_DOES_NOT_EXIST) {
       if (!quiet) say(L"sys-exporter-service: service %ls is not installed", SVC_NAME);
     }
     else *rc = fail(L"cannot open the service", e);
-    return NULL;
-  }
-  wchar_t image[2048];
-  if (ownership(svc, image, 2048) == FOREIGN) {
+  } else if (ownership(svc, image, 2048) == FOREIGN) {
     *rc = refuse_foreign(image);
     CloseServiceHandle(svc);
-    return NULL;
+    svc = NULL;
   }
+  if (!svc) CloseServiceHandle(*scm);
   return svc;
 }
 
-/* Polls until the service is running or has stopped (a stop right after StartService may be
- * the previous run's: it counts once it carries an error or 2 s have passed), or time is up. */
-static DWORD wait_started(SC_HANDLE svc, DWORD ms, SERVICE_STATUS *st) {
+/* Polls until the service is in state `want` or time is up. Waiting for a start, a stop also
+ * ends the wait, once it carries an error or 2 s have passed (a stop right after StartService
+ * may be the previous run's). A stop request is handled asynchronously: it is polled the same. */
+static DWORD wait_for(SC_HANDLE svc, DWORD want, DWORD ms, SERVICE_STATUS *st) {
   for (DWORD waited = 0;; waited += 250) {
     if (!QueryServiceStatus(svc, st)) return 0;
-    if (st->dwCurrentState == SERVICE_RUNNING || waited >= ms) return st->dwCurrentState;
-    if (st->dwCurrentState == SERVICE_STOPPED && (st->dwWin32ExitCode != NO_ERROR || waited >= 2000)) return SERVICE_STOPPED;
-    Sleep(250);
-  }
-}
-
-/* Polls until the service has stopped (the stop request is handled asynchronously) or time is up. */
-static DWORD wait_stopped(SC_HANDLE svc, DWORD ms, SERVICE_STATUS *st) {
-  for (DWORD waited = 0;; waited += 250) {
-    if (!QueryServiceStatus(svc, st)) return 0;
-    if (st->dwCurrentState == SERVICE_STOPPED || waited >= ms) return st->dwCurrentState;
+    if (st->dwCurrentState == want || waited >= ms) return st->dwCurrentState;
+    if (want == SERVICE_RUNNING && st->dwCurrentState == SERVICE_STOPPED && (st->dwWin32ExitCode != NO_ERROR || waited >= 2000)) return SERVICE_STOPPED;
     Sleep(250);
   }
 }
 
 static int cmd_stop(void) {
   int rc;
-  SC_HANDLE scm = OpenSCManagerW(NULL, NULL, SC_MANAGER_CONNECT);
-  if (!scm) return fail(L"cannot open the Service Control Manager", GetLastError());
-  SC_HANDLE svc = open_ours(scm, SERVICE_STOP | SERVICE_QUERY_STATUS, TRUE, &rc);
-  if (!svc) {
-    CloseServiceHandle(scm);
-    return rc;
-  }
+  SC_HANDLE scm;
+  SC_HANDLE svc = open_ours(SC_MANAGER_CONNECT, SERVICE_STOP | SERVICE_QUERY_STATUS, TRUE, &scm, &rc);
+  if (!svc) return rc;
   SERVICE_STATUS st;
   if (QueryServiceStatus(svc, &st) && st.dwCurrentState != SERVICE_STOPPED) {
     if (!ControlService(svc, SERVICE_CONTROL_STOP, &st) && GetLastError() != ERROR_SERVICE_NOT_ACTIVE) rc = fail(L"cannot stop the service", GetLastError());
-    else if (wait_stopped(svc, 30000, &st) != SERVICE_STOPPED) rc = fail(L"the service did not stop within 30 s", ERROR_SERVICE_REQUEST_TIMEOUT);
+    else if (wait_for(svc, SERVICE_STOPPED, 30000, &st) != SERVICE_STOPPED) rc = fail(L"the service did not stop within 30 s", ERROR_SERVICE_REQUEST_TIMEOUT);
     else say(L"sys-exporter-service: stopped %ls", SVC_NAME);
   }
   CloseServiceHandle(svc);
@@ -646,17 +639,13 @@ static void print_log_tail(void) {
 
 static int cmd_start(void) {
   int rc;
-  SC_HANDLE scm = OpenSCManagerW(NULL, NULL, SC_MANAGER_CONNECT);
-  if (!scm) return fail(L"cannot open the Service Control Manager", GetLastError());
-  SC_HANDLE svc = open_ours(scm, SERVICE_START | SERVICE_QUERY_STATUS, FALSE, &rc);
-  if (!svc) {
-    CloseServiceHandle(scm);
-    return rc ? rc : 1;
-  }
+  SC_HANDLE scm;
+  SC_HANDLE svc = open_ours(SC_MANAGER_CONNECT, SERVICE_START | SERVICE_QUERY_STATUS, FALSE, &scm, &rc);
+  if (!svc) return rc ? rc : 1;
   SERVICE_STATUS st;
   if (!StartServiceW(svc, 0, NULL) && GetLastError() != ERROR_SERVICE_ALREADY_RUNNING) {
     rc = fail(L"cannot start the service", GetLastError());
-  } else if (wait_started(svc, 90000, &st) != SERVICE_RUNNING) {
+  } else if (wait_for(svc, SERVICE_RUNNING, 90000, &st) != SERVICE_RUNNING) {
     if (st.dwWin32ExitCode == ERROR_SERVICE_SPECIFIC_ERROR)
       say(L"sys-exporter-service: %ls failed to start: the exporter exited with code %lu. The end of %ls:", SVC_NAME, st.dwServiceSpecificExitCode, g_log);
     else
@@ -674,13 +663,9 @@ static int cmd_start(void) {
 static int cmd_uninstall(void) {
   if (!is_admin()) return cmd_preflight();
   int rc;
-  SC_HANDLE scm = OpenSCManagerW(NULL, NULL, SC_MANAGER_ALL_ACCESS);
-  if (!scm) return fail(L"cannot open the Service Control Manager", GetLastError());
-  SC_HANDLE svc = open_ours(scm, SERVICE_ALL_ACCESS, FALSE, &rc);
-  if (!svc) {
-    CloseServiceHandle(scm);
-    return rc;
-  }
+  SC_HANDLE scm;
+  SC_HANDLE svc = open_ours(SC_MANAGER_ALL_ACCESS, SERVICE_ALL_ACCESS, FALSE, &scm, &rc);
+  if (!svc) return rc;
   CloseServiceHandle(svc);
   CloseServiceHandle(scm);
   if ((rc = cmd_stop()) != 0) return rc;
