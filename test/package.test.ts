@@ -14,7 +14,7 @@ import { validate } from '../scripts/validate-package';
 import { familiesFor } from '../src/metrics/catalog';
 import bcrypt from 'bcryptjs';
 import { parseExposition, promtoolCheck, request, sleep, startExporter, value } from './helpers';
-import { WINE, wineEnv, wineSkip } from './wine';
+import { WINE, WINESERVER, wineEnv, wineSkip } from './wine';
 
 const families = (text: string): string[] =>
   [...new Set([...text.matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1]))].sort();
@@ -126,7 +126,7 @@ describe('exporter-windows.exe under wine', { skip: wineSkip }, () => {
       const declared = new Set(metricNames(zip.find((e) => e.name === 'metrics.json')!.data));
       for (const f of families(text)) assert.ok(declared.has(f), `${f} is in the Windows metrics.json`);
     } finally {
-      spawnSync('wineserver', ['-k'], { env });
+      spawnSync(WINESERVER, ['-k'], { env });
       proc.kill('SIGKILL');
     }
   });
@@ -186,7 +186,7 @@ describe('exporter-windows.exe reading WMI through PowerShell, under wine', { sk
       }
       assert.ok(gone, 'Log01 left the output once WMI stopped listing it');
     } finally {
-      spawnSync('wineserver', ['-k'], { env });
+      spawnSync(WINESERVER, ['-k'], { env });
       proc.kill('SIGKILL');
       renameSync(saved, ps);
     }

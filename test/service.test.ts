@@ -12,7 +12,7 @@ import { ROOT } from '../scripts/lib/steps';
 import { ARM64_TGZ, ZIPS } from '../scripts/package';
 import { CATALOG } from '../src/metrics/catalog';
 import { buildPackages, freePort, request, sleep } from './helpers';
-import { WINE, wineEnv, wineSkip } from './wine';
+import { WINE, WINESERVER, wineEnv, wineSkip } from './wine';
 
 const PACKAGING = join(ROOT, 'packaging');
 let work: string;
@@ -153,8 +153,8 @@ describe('Windows service under wine', { skip: wineSkip }, () => {
     extract(ZIPS.windows, dir);
     // One wineserver for the whole suite; each wine "boot" starts automatic services, as Windows
     // does, so leftovers from an earlier run are removed first.
-    spawnSync('wineserver', ['-k'], { env });
-    spawnSync('wineserver', ['-p'], { env, stdio: 'ignore' });
+    spawnSync(WINESERVER, ['-k'], { env });
+    spawnSync(WINESERVER, ['-p'], { env, stdio: 'ignore' });
     spawnSync(WINE, ['wineboot'], { env, stdio: 'ignore', timeout: 120_000 });
     await netStop();
     wine('sc', 'delete', 'sys_exporter');
@@ -164,7 +164,7 @@ describe('Windows service under wine', { skip: wineSkip }, () => {
   after(async () => {
     await netStop();
     wine('sc', 'delete', 'sys_exporter');
-    spawnSync('wineserver', ['-k'], { env });
+    spawnSync(WINESERVER, ['-k'], { env });
   });
 
   it('the zip carries the service host, the scripts with CRLF ends, and loopback-only settings', () => {
