@@ -1,7 +1,7 @@
 import { InvalidArgumentError } from 'commander';
 import { connect } from 'node:net';
 import { flagReader, parseArgs, UsageError, formatListenAddress, type Config } from './cli';
-import { CimFeed } from './collectors/cim_windows';
+import { CimFeed, WmiHealth } from './collectors/cim_windows';
 import type { Collector } from './collectors/collector';
 import { poolSize, StatfsGate } from './collectors/disk/statfs_gate';
 import { poolWarning } from './threadpool';
@@ -20,8 +20,11 @@ import { REVISION, RUNTIME, VERSION } from './version';
 /** Graceful-shutdown budget: in-flight responses get this long after SIGTERM/SIGINT. */
 const SHUTDOWN_GRACE_MS = 5_000;
 
-/** The enabled collectors of the registry (or of `modules`), built from the parsed flags. */
-export function buildCollectors(config: Config, log: Logger, platform: NodeJS.Platform = process.platform, modules: readonly CollectorModule[] = COLLECTORS): Collector[] {
+/**
+ * The enabled collectors of the registry (or of `modules`), built from the parsed flags. Parts
+ * that every collection carries beside them (the WMI feed's health) are added to `parts`.
+ */
+export function buildCollectors(config: Config, log: Logger, platform: NodeJS.Platform = process.platform, modules: readonly CollectorModule[] = COLLECTORS, parts: Collector[] = []): Collector[] {
   // Windows: one PowerShell answers the WMI queries of every collector (cim_windows.ts).
   let cim: CimFeed | undefined;
   const env: CollectorEnv = {
@@ -35,6 +38,7 @@ export function buildCollectors(config: Config, log: Logger, platform: NodeJS.Pl
       if (!cim) {
         const feed = new CimFeed(log);
         process.once('exit', () => feed.close());
+        parts.push(new WmiHealth(feed));
         cim = feed;
       }
       return cim;
@@ -92,11 +96,10 @@ export async function main(args: readonly string[]): Promise<void> {
       threads: poolSize(),
     });
   }
-  const collectors = buildCollectors(config, log);
+  const parts: Collector[] = [];
+  const collectors = buildCollectors(config, log, process.platform, COLLECTORS, parts);
   // prom-client is loaded only when its process metrics are wanted.
-  const parts = config.disableExporterMetrics
-    ? []
-    : [new (require('./collectors/process') as typeof import('./collectors/process')).ProcessMetrics()];
+  if (!config.disableExporterMetrics) parts.push(new (require('./collectors/process') as typeof import('./collectors/process')).ProcessMetrics());
   const gatherer = new Gatherer(collectors, parts, buildInfo(), log, { timeoutMs: config.timeoutMs, intervalMs: config.intervalMs });
   const server = new ExporterServer({
     options: { listenAddresses: config.listenAddresses, telemetryPath: config.telemetryPath, maxRequests: config.maxRequests, timeoutMs: config.timeoutMs },

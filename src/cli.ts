@@ -177,8 +177,10 @@ function cleanCommanderMessage(msg: string): string {
 export function parseArgs(args: readonly string[], platform: NodeJS.Platform = process.platform, modules: readonly CollectorModule[] = COLLECTORS): CliResult {
   const flags = modules === COLLECTORS ? FLAGS : flagsOf(modules);
   const { program, keys } = buildProgram(flags, platform);
+  // "/?" is how Windows asks a program for help.
+  const argv = args.map((a) => (a === '/?' || a === '-?' ? '--help' : a));
   try {
-    program.parse([...args], { from: 'user' });
+    program.parse(argv, { from: 'user' });
   } catch (err) {
     if (err instanceof CommanderError) {
       if (err.code === 'commander.version') return { kind: 'exit', code: 0, output: versionText() };

@@ -27,3 +27,14 @@ export function readBounded(path: string, max = MAX_CONFIG_BYTES): Buffer {
     closeSync(fd);
   }
 }
+
+/**
+ * A configuration file's text. Windows PowerShell 5.1 writes UTF-16 with a byte-order mark
+ * (`> file`, Out-File) and Notepad a UTF-8 one: each is read as what its mark says.
+ */
+export function decodeText(b: Buffer): string {
+  if (b[0] === 0xff && b[1] === 0xfe) return b.subarray(2).toString('utf16le');
+  if (b[0] === 0xfe && b[1] === 0xff) return Buffer.from(b.subarray(2)).swap16().toString('utf16le');
+  if (b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf) return b.subarray(3).toString('utf8');
+  return b.toString('utf8');
+}

@@ -1,5 +1,5 @@
 import { errorMessage } from './log';
-import { readBounded } from './read_file';
+import { decodeText, readBounded } from './read_file';
 
 /** Why a YAML file could not be used: unreadable, not YAML, or not a mapping at the top. */
 export class YamlFileError extends Error {
@@ -17,7 +17,7 @@ export class YamlFileError extends Error {
 export function readYamlMapping(file: string): Record<string, unknown> {
   let text: string;
   try {
-    text = readBounded(file).toString('utf8');
+    text = decodeText(readBounded(file));
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     throw new YamlFileError('read', e.code === 'EFBIG' ? e.message : (e.code ?? errorMessage(err)));

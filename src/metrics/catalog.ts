@@ -5,6 +5,7 @@
 // generated from it, and tests check that what the exporter emits matches it.
 import type { CollectorModule } from '../collectors/module';
 import { COLLECTORS } from '../collectors/registry';
+import { WMI_UP } from '../collectors/cim_windows';
 import { def, emittedOn, LINUX_ONLY, type Lang, type MetricDef, type Texts15 } from './def';
 
 export * from './def';
@@ -60,6 +61,7 @@ export const PROCESS_MAX_FDS = def('process', 'gauge', 'process_max_fds', '', ['
 /** What BlueKing shows for each label of the exporter's own families. */
 const EXPORTER_LABEL_TEXT: Readonly<Record<string, Texts15>> = {
   collector: { en: 'Collector', zh: '采集器' },
+  query: { en: 'WMI query', zh: 'WMI 查询' },
   version: { en: 'Version', zh: '版本' },
   revision: { en: 'Revision', zh: '修订号' },
   nodejs_version: { en: 'Node.js version', zh: 'Node.js 版本' },
@@ -68,7 +70,7 @@ const EXPORTER_LABEL_TEXT: Readonly<Record<string, Texts15>> = {
   arch: { en: 'Architecture', zh: '架构' },
 };
 
-const EXPORTER_FAMILIES = [COLLECTOR_SUCCESS, COLLECTOR_DURATION, COLLECTOR_ERRORS, SNAPSHOT_AGE, BUILD_INFO];
+const EXPORTER_FAMILIES = [COLLECTOR_SUCCESS, COLLECTOR_DURATION, COLLECTOR_ERRORS, SNAPSHOT_AGE, WMI_UP, BUILD_INFO];
 export const PROCESS_FAMILIES = [
   PROCESS_CPU_USER, PROCESS_CPU_SYSTEM, PROCESS_CPU, PROCESS_START_TIME, PROCESS_RSS, PROCESS_VSZ,
   PROCESS_HEAP, PROCESS_OPEN_FDS, PROCESS_MAX_FDS,

@@ -36,6 +36,8 @@ export interface MetricDef {
   readonly text: Readonly<Record<Lang, Text>>;
   /** Platforms that emit the family; all when absent. */
   readonly platforms?: readonly NodeJS.Platform[];
+  /** The HELP line on Windows, where `help` speaks of Linux only (MemAvailable, root's reserve). */
+  readonly windowsHelp?: string;
 }
 
 export const LINUX_ONLY: readonly NodeJS.Platform[] = ['linux'];
@@ -57,6 +59,16 @@ export function def(
 ): MetricDef {
   const text = { en: { short, help }, zh: { short: zhShort, help: zhHelp } };
   return Object.freeze({ name, type, help, unit, labels, source, short, text, platforms });
+}
+
+/** A family whose HELP line on Windows says what the figure is there. */
+export function onWindows(d: MetricDef, windowsHelp: string): MetricDef {
+  return Object.freeze({ ...d, windowsHelp });
+}
+
+/** The HELP line a build for `platform` writes. */
+export function helpOn(d: MetricDef, platform: NodeJS.Platform): string {
+  return platform === 'win32' && d.windowsHelp ? d.windowsHelp : d.help;
 }
 
 /** Family name as OpenMetrics writes it in TYPE/HELP/UNIT lines (counters lose `_total`). */

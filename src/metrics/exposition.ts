@@ -1,4 +1,4 @@
-import { CATALOG, familyName, type MetricDef } from './catalog';
+import { CATALOG, familyName, helpOn, type MetricDef } from './catalog';
 import { formatValue, type SampleSet } from './samples';
 
 export type Format = 'text' | 'openmetrics';
@@ -15,10 +15,11 @@ const HEADERS = new Map<MetricDef, Readonly<Record<Format, Buffer>>>();
 function headers(d: MetricDef): Readonly<Record<Format, Buffer>> {
   let h = HEADERS.get(d);
   if (!h) {
-    const text = `# HELP ${d.name} ${escHelpText(d.help)}\n# TYPE ${d.name} ${d.type}\n`;
+    const help = helpOn(d, process.platform);
+    const text = `# HELP ${d.name} ${escHelpText(help)}\n# TYPE ${d.name} ${d.type}\n`;
     const fam = familyName(d);
     const unit = d.unit && fam.endsWith(`_${d.unit}`) ? `# UNIT ${fam} ${d.unit}\n` : '';
-    const openmetrics = `# TYPE ${fam} ${d.type}\n${unit}# HELP ${fam} ${escHelpOm(d.help)}\n`;
+    const openmetrics = `# TYPE ${fam} ${d.type}\n${unit}# HELP ${fam} ${escHelpOm(help)}\n`;
     HEADERS.set(d, (h = { text: Buffer.from(text), openmetrics: Buffer.from(openmetrics) }));
   }
   return h;

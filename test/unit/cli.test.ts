@@ -62,6 +62,31 @@ describe('bad input exits 2 with one line naming the culprit, before binding', (
   it('a config file that is a list', () => assertUsageError([`--config.file=${configFile('list.yml', '- a\n')}`], 'mapping'));
 });
 
+describe('Windows habits', () => {
+  it('"/?" and "-?" ask for help, as on every Windows program (1.0: "too many arguments")', () => {
+    for (const a of ['/?', '-?']) {
+      const r = parseArgs([a], 'win32');
+      assert.ok(r.kind === 'exit' && r.code === 0 && /--web\.listen-address/.test(r.output), a);
+    }
+  });
+
+  it('reads a config file in UTF-16 (what PowerShell 5.1\'s ">" writes) or with a UTF-8 mark (Notepad)', () => {
+    const text = 'web.telemetry-path: /m\r\ncollector.disk.skip-mount-points: "D:"\r\n';
+    const files = {
+      'utf16le.yml': Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]),
+      'utf16be.yml': Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(text, 'utf16le').swap16()]),
+      'utf8bom.yml': Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text)]),
+    };
+    for (const [name, data] of Object.entries(files)) {
+      const p = join(dir, name);
+      writeFileSync(p, data);
+      const r = parseArgs([`--config.file=${p}`], 'win32');
+      assert.ok(r.kind === 'run', name);
+      if (r.kind === 'run') assert.equal(r.config.telemetryPath, '/m', name);
+    }
+  });
+});
+
 describe('exclude patterns mean what they mean to node_exporter (Go RE2 syntax)', () => {
   const exclude = (re: string) => {
     const r = parseArgs([`--collector.disk.mount-points-exclude=${re}`]);

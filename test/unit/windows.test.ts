@@ -10,8 +10,8 @@ import { after, describe, it } from 'node:test';
 import { ROOT } from '../../scripts/lib/steps';
 import { createDiskCollector, diskFilter } from '../../src/collectors/disk';
 import { StatfsGate, type StatfsResult } from '../../src/collectors/disk/statfs_gate';
-import { cimDiscovery, driveOf, probeDriveLetters, VOLUME_QUERIES, volumesFromCim } from '../../src/collectors/disk/volumes_windows';
-import { CimFeed, cimScript, rowsOf } from '../../src/collectors/cim_windows';
+import { cimDiscovery, driveOf, probeDriveLetters, readOnlyPaths, VOLUME_QUERIES, volumesFromCim } from '../../src/collectors/disk/volumes_windows';
+import { CimFeed, cimScript, rowsOf, WmiHealth } from '../../src/collectors/cim_windows';
 import { MEMORY_QUERY, virtualMemoryFromCim } from '../../src/collectors/memory/memory_windows';
 import { filterMounts } from '../../src/collectors/disk/mounts_linux';
 import { flagReader, parseArgs, type Config } from '../../src/cli';
@@ -35,14 +35,39 @@ const fixture = JSON.parse(readFileSync(FIXTURE, 'utf8')) as Record<string, { ro
 const work = mkdtempSync(join(tmpdir(), 'sysexp-win-'));
 after(() => rmSync(work, { recursive: true, force: true }));
 
-/** A stand-in for powershell.exe: prints each of `lines` (then the last one again) every 50 ms. */
-function standIn(name: string, lines: readonly string[], exitAfter?: number): string {
+/**
+ * A stand-in for powershell.exe: prints each of `lines` (then the last one again) every 50 ms,
+ * after `delay` seconds; appends its arguments to <file>.args at each start. No lines: it hangs.
+ */
+function standIn(name: string, lines: readonly string[], exitAfter?: number, delay = 0): string {
   const file = join(work, name);
   const data = join(work, `${name}.lines`);
-  writeFileSync(data, lines.join('\n'));
-  writeFileSync(file, `#!/bin/sh\necho "$@" > '${file}.args'\nn=0\nwhile :; do\n  n=$((n+1))\n  [ -n "${exitAfter ?? ''}" ] && [ $n -gt ${exitAfter ?? 0} ] && exit 3\n  sed -n "$n p" '${data}' | grep . || tail -n 1 '${data}'\n  sleep 0.05\ndone\n`);
+  writeFileSync(data, `${lines.join('\n')}\n`);
+  const body = lines.length === 0 ? 'exec sleep 3600' : `sleep ${delay}\nn=0\nwhile :; do\n  n=$((n+1))\n  [ -n "${exitAfter ?? ''}" ] && [ $n -gt ${exitAfter ?? 0} ] && { echo 'it went wrong' >&2; exit 3; }\n  sed -n "$n p" '${data}' | grep . || tail -n 1 '${data}'\n  sleep 0.05\ndone`;
+  writeFileSync(file, `#!/bin/sh\necho "$@" >> '${file}.args'\n${body}\n`);
   chmodSync(file, 0o755);
   return file;
+}
+
+/** A logger that keeps its lines. */
+function keptLog(): { log: ReturnType<typeof createLogger>; lines: string[] } {
+  const lines: string[] = [];
+  return { log: createLogger('info', 'logfmt', (l) => lines.push(l)), lines };
+}
+
+// Constrained Language Mode (about_Language_Modes): type literals only of the allowed types,
+// methods only on those; no static member access of other types, no delegates from script blocks.
+const CLM_TYPES = new Set(['array', 'bool', 'byte', 'char', 'datetime', 'decimal', 'double', 'float', 'guid', 'hashtable', 'int', 'int16', 'int32', 'int64', 'long', 'ordered', 'pscustomobject', 'psobject', 'regex', 'string', 'timespan', 'uint32', 'uint64', 'version', 'void', 'wmi', 'ciminstance']);
+// Methods the script calls; each is on a type CLM allows ([string]).
+const CLM_METHODS = new Set(['ToCharArray']);
+/** What in a script Constrained Language Mode refuses (empty when nothing). */
+export function clmViolations(script: string): string[] {
+  const code = script.replace(/'(?:[^']|'')*'/g, "''"); // strings hold no code
+  const out: string[] = [];
+  for (const m of code.matchAll(/\[([A-Za-z_][\w.]*)(\[\])?\]/g)) if (!CLM_TYPES.has(m[1].toLowerCase())) out.push(`type [${m[1]}]`);
+  for (const m of code.matchAll(/::(\w+)/g)) out.push(`static member ::${m[1]}`);
+  for (const m of code.matchAll(/\.(\w+)\(/g)) if (!CLM_METHODS.has(m[1])) out.push(`method .${m[1]}()`);
+  return out;
 }
 
 describe('the WMI feed (one long-running PowerShell)', () => {
@@ -50,13 +75,21 @@ describe('the WMI feed (one long-running PowerShell)', () => {
     const script = cimScript(new Map(Object.entries({ ...VOLUME_QUERIES, ...MEMORY_QUERY })), 15_000);
     assert.doesNotMatch(script, /"/, 'the script travels as one command-line argument');
     for (const [name, q] of Object.entries({ ...VOLUME_QUERIES, ...MEMORY_QUERY })) {
-      assert.ok(script.includes(`try { $r['${name}'] = @{ rows = @(${q}) } } catch { $r['${name}'] = @{ error = $_.Exception.Message } }`), name);
+      assert.ok(script.includes(`try { $r['${name}'] = @{ rows = @(${q}) } } catch { $r['${name}'] = @{ error = [string]$_ } }`), name);
     }
     assert.match(script, /ConvertTo-Json -InputObject \$r -Compress -Depth 5/);
-    assert.match(script, /Start-Sleep -Milliseconds 15000 \}$/);
-    assert.match(script, /UTF8Encoding/);
+    assert.match(script, /Write-Output \$j; Start-Sleep -Milliseconds 15000 \}$/);
     // Output is ASCII whatever the code page: other characters go out as \uXXXX.
-    assert.ok(script.includes("$j = [regex]::Replace($j, '[^\\x00-\\x7e]', [Text.RegularExpressions.MatchEvaluator]{ param($m) '\\u{0:x4}' -f [int][char]$m.Value })"));
+    assert.ok(script.includes("'\\u{0:x4}' -f [int]$c"));
+  });
+
+  it('uses only what Constrained Language Mode allows (the check refuses what 1.0 sent)', () => {
+    const script = cimScript(new Map(Object.entries({ ...VOLUME_QUERIES, ...MEMORY_QUERY })), 15_000);
+    assert.deepEqual(clmViolations(script), []);
+    // 1.0's lines, which CLM refuses: the check must see them.
+    assert.deepEqual(clmViolations("$j = [regex]::Replace($j, '[^\\x00-\\x7e]', [Text.RegularExpressions.MatchEvaluator]{ param($m) '\\u{0:x4}' -f [int][char]$m.Value })"), ['type [Text.RegularExpressions.MatchEvaluator]', 'static member ::Replace']);
+    assert.deepEqual(clmViolations('[Console]::Out.WriteLine($j); [Console]::Out.Flush()'), ['type [Console]', 'type [Console]', 'static member ::Out', 'static member ::Out', 'method .WriteLine()', 'method .Flush()']);
+    assert.deepEqual(clmViolations('$x = New-Object System.Text.UTF8Encoding $false; $x.GetBytes($s)'), ['method .GetBytes()']);
   });
 
   it('reads the lines of a long-running process, and one query failing costs only that query', async () => {
@@ -70,7 +103,7 @@ describe('the WMI feed (one long-running PowerShell)', () => {
       const n = feed.get('network_drives');
       assert.deepEqual(n && 'error' in n ? n.error : undefined, 'Access denied');
       const args = readFileSync(`${ps}.args`, 'utf8');
-      assert.match(args, /^-NoLogo -NoProfile -NonInteractive -ExecutionPolicy Bypass -Command /);
+      assert.match(args, /^-NoLogo -NoProfile -NonInteractive -Command /);
     } finally {
       feed.close();
     }
@@ -91,11 +124,43 @@ describe('the WMI feed (one long-running PowerShell)', () => {
     } finally {
       feed.close();
     }
-    const missing = new CimFeed(quiet, { intervalMs: 100, powershell: join(work, 'no-such-powershell.exe') });
+    const { log, lines } = keptLog();
+    const missing = new CimFeed(log, { intervalMs: 100, powershell: join(work, 'no-such-powershell.exe') });
     missing.register('memory', MEMORY_QUERY.memory);
     const o = await missing.first('memory');
+    const state = missing.state;
     missing.close();
-    assert.ok(o && 'error' in o && /ENOENT/.test(o.error), 'a scrape waiting for the first answer gets the failure');
+    assert.equal(o, undefined, 'a scrape waiting for the first answer is let go');
+    assert.ok(state.kind === 'down' && /no-such-powershell\.exe does not exist \(Windows PowerShell is not installed/.test(state.why), JSON.stringify(state));
+    assert.equal(lines.filter((l) => /level=warn/.test(l)).length, 1, lines.join('\n'));
+    assert.match(lines[0], /msg="WMI is not answering: disks come from probing drive letters/);
+  });
+
+  it('backs off a PowerShell that answers once and dies (1.0 restarted it every 5 s), and says why once, with its stderr', async () => {
+    const ps = standIn('ps-flap', [JSON.stringify(fixture)], 1);
+    const { log, lines } = keptLog();
+    const feed = new CimFeed(log, { intervalMs: 100, powershell: ps, retryMs: 50 });
+    feed.register('memory', MEMORY_QUERY.memory);
+    await sleep(1600);
+    feed.close();
+    // 50, 100, 200, 400, 800 ms apart: at most 5 starts in 1.6 s (20 or more without back-off).
+    const starts = readFileSync(`${ps}.args`, 'utf8').trim().split('\n').length;
+    assert.ok(starts >= 2 && starts <= 5, `${starts} starts`);
+    const warns = lines.filter((l) => /level=warn/.test(l));
+    assert.equal(warns.length, 1, lines.join('\n'));
+    assert.match(warns[0], /err="PowerShell exited \(code 3\): it went wrong"/);
+  });
+
+  it('counts lines that are not JSON instead of logging each, and restarts a PowerShell that prints only those', async () => {
+    const ps = standIn('ps-garbage', ['Loading personal and system profiles took 812ms.', 'garbage']);
+    const { log, lines } = keptLog();
+    const feed = new CimFeed(log, { intervalMs: 100, powershell: ps, silenceMs: 400, retryMs: 10_000 });
+    feed.register('memory', MEMORY_QUERY.memory);
+    await sleep(1200);
+    const state = feed.state;
+    feed.close();
+    assert.ok(state.kind === 'down' && /printed lines that are not JSON/.test(state.why), JSON.stringify(state));
+    assert.equal(lines.length, 1, lines.join('\n'));
   });
 
   it('takes rows in every shape ConvertTo-Json writes them', () => {
@@ -162,17 +227,22 @@ describe('windows volumes', () => {
     assert.equal(driveOf('\\\\server\\share'), undefined);
   });
 
-  it('every volume from WMI: letters, mounted folders, no path at all, network drives, with drive types', () => {
-    const v = volumesFromCim(fixture.volumes.rows, fixture.network_drives.rows);
+  it('every volume from WMI: letters, mounted folders, no path at all, network drives, with drive types and read-only from the partition or disk', () => {
+    const v = volumesFromCim(fixture.volumes.rows, fixture.network_drives.rows, readOnlyPaths(fixture.partitions.rows, fixture.disks.rows));
     assert.deepEqual(v.map((m) => [m.mountpoint, m.device, m.fstype, m.driveType, m.readonly]), [
       ['\\\\?\\Volume{8a6c1d2e-0000-0000-0000-602200000000}', '\\\\?\\Volume{8a6c1d2e-0000-0000-0000-602200000000}', 'NTFS', 'fixed', false],
       ['C:', '\\\\?\\Volume{8a6c1d2e-0000-0000-0000-100000000000}', 'NTFS', 'fixed', false],
       ['C:\\SQLData\\Data01', '\\\\?\\Volume{3f2504e0-4f89-11d3-9a0c-0305e82c3301}', 'NTFS', 'fixed', false],
-      ['C:\\SQLData\\Log01', '\\\\?\\Volume{3f2504e0-4f89-11d3-9a0c-0305e82c3302}', 'ReFS', 'fixed', false],
-      ['D:', '\\\\?\\Volume{d1e5a0b4-7c1f-11ef-8a3b-806e6f6e6963}', 'UDF', 'cdrom', true],
-      ['E:', '\\\\?\\Volume{b2a7c9d0-7c1f-11ef-8a3b-806e6f6e6963}', 'FAT32', 'removable', false],
-      ['Y:', '\\\\fs01\\share', 'NTFS', 'remote', false],
+      // On disk 2, which is read-only (a SAN snapshot).
+      ['C:\\SQLData\\Log01', '\\\\?\\Volume{3f2504e0-4f89-11d3-9a0c-0305e82c3302}', 'ReFS', 'fixed', true],
+      // A DVD has no partition: not known (Win32_Volume.Access says 1, but it is null on most hosts and not read).
+      ['D:', '\\\\?\\Volume{d1e5a0b4-7c1f-11ef-8a3b-806e6f6e6963}', 'UDF', 'cdrom', false],
+      // Its partition is read-only.
+      ['E:', '\\\\?\\Volume{b2a7c9d0-7c1f-11ef-8a3b-806e6f6e6963}', 'FAT32', 'removable', true],
+      ['Y:', '\\\\fs01\\share', 'NTFS', 'remote', undefined],
     ]);
+    // Without the Storage namespace's answers, read-only is not known rather than 0.
+    assert.deepEqual(volumesFromCim(fixture.volumes.rows, [], readOnlyPaths(undefined, fixture.disks.rows)).map((m) => m.readonly), Array(6).fill(undefined));
     // A row without a name or device, and junk, cost nothing else.
     assert.equal(volumesFromCim([null, 3, { Name: 'F:\\' }, ...(fixture.volumes.rows as unknown[])], 'junk').length, 6);
   });
@@ -187,14 +257,59 @@ describe('windows volumes', () => {
     assert.ok(all.kind === 'run' && filterMounts(volumesFromCim(fixture.volumes.rows, []), filterOf(all.config)).length === 6);
   });
 
-  it('falls back to the drive letters whose root answers statfs, or hangs (kept to report the error)', async () => {
+  it('falls back to the drive letters whose root answers statfs, or hangs (kept to report the error), less a DVD or ISO', async () => {
+    const FULL: StatfsResult = { ...C, bfree: 0, bavail: 0 };
     const gate = new StatfsGate({ capacity: 8, hungAfterMs: 50, statfs: (p) => {
       if (p === 'C:\\' || p === 'E:\\') return Promise.resolve(C);
+      if (p === 'F:\\' || p === 'G:\\') return Promise.resolve(FULL); // F: a full disk, G: a mounted ISO
       if (p === 'Z:\\') return new Promise(() => undefined); // a dead network drive
       return Promise.reject(Object.assign(new Error('x'), { code: 'ENOENT' }));
     } });
-    const v = await probeDriveLetters(gate, 300);
-    assert.deepEqual(v.map((x) => x.mountpoint), ['C:', 'E:', 'Z:']);
+    // CDFS and UDF roots are read-only; a full NTFS root is not.
+    const stat = async (p: string) => ({ mode: p === 'G:\\' ? 0o40555 : 0o40777 });
+    const v = await probeDriveLetters(gate, 300, stat);
+    assert.deepEqual(v.map((x) => x.mountpoint), ['C:', 'E:', 'F:', 'Z:']);
+    assert.ok(v.every((x) => x.readonly === undefined && x.driveType === undefined));
+  });
+
+  it('serves the drive letters from the first scrape while PowerShell hangs, then WMI without changing a series', async () => {
+    const gate = new StatfsGate({ capacity: 8, hungAfterMs: 500, statfs: (p) => (p === 'C:\\' || p === 'E:\\' ? Promise.resolve(C) : Promise.reject(Object.assign(new Error('x'), { code: 'ENOENT' }))) });
+    const ps = standIn('ps-slow', [JSON.stringify(fixture)], undefined, 2.5); // WMI answers after 2.5 s
+    const feed = new CimFeed(quiet, { intervalMs: 100, powershell: ps });
+    const parsed = parseArgs([], 'win32');
+    assert.ok(parsed.kind === 'run');
+    const c = createDiskCollector({ platform: 'win32', procfs: '/proc', rootfs: '/', filter: filterOf(parsed.config), gate, log: quiet, cim: feed });
+    const health = new WmiHealth(feed);
+    try {
+      const scrape = async () => {
+        const out = new SampleSet();
+        const t0 = Date.now();
+        await Promise.all([c.collect(ctx(5000), out), health.collect(ctx(5000), out)]);
+        return { ms: Date.now() - t0, text: render([out], 'text') };
+      };
+      const first = await scrape();
+      assert.ok(first.ms < 2500, `first scrape took ${first.ms} ms`);
+      let s = parseExposition(first.text).samples;
+      assert.equal(value(s, 'sys_disk_size_bytes', { mountpoint: 'C:' }), C.blocks * C.bsize);
+      assert.equal(value(s, 'sys_windows_wmi_up', { query: 'volumes' }), 0);
+      assert.equal(value(s, 'sys_disk_info', { mountpoint: 'C:' }), undefined);
+      const before = first.text.split('\n').filter((l) => l.startsWith('sys_disk_size_bytes{') && l.includes('"C:"'));
+      await sleep(2000);
+      const later = await scrape();
+      s = parseExposition(later.text).samples;
+      assert.equal(value(s, 'sys_windows_wmi_up', { query: 'volumes' }), 1);
+      assert.equal(value(s, 'sys_disk_info', { mountpoint: 'C:', device: '\\\\?\\Volume{8a6c1d2e-0000-0000-0000-100000000000}', fstype: 'NTFS', drive_type: 'fixed' }), 1);
+      // The same series for C: (label set and all), and the USB stick E: gone by the defaults.
+      const after = later.text.split('\n').filter((l) => l.startsWith('sys_disk_size_bytes{') && l.includes('"C:"'));
+      assert.deepEqual(after.map((l) => l.split(' ')[0]), before.map((l) => l.split(' ')[0]));
+      assert.deepEqual(before.map((l) => l.split(' ')[0]), ['sys_disk_size_bytes{mountpoint="C:"}']);
+      assert.equal(value(s, 'sys_disk_size_bytes', { mountpoint: 'E:' }), undefined);
+      assert.equal(value(parseExposition(first.text).samples, 'sys_disk_size_bytes', { mountpoint: 'E:' }), C.blocks * C.bsize, 'the probe cannot tell a USB stick');
+      assert.equal(promtoolCheck(later.text).code, 0);
+    } finally {
+      c.close();
+      feed.close();
+    }
   });
 
   it('a volume that stops answering reports sys_disk_device_error 1 and stays in the output', async () => {
@@ -212,8 +327,9 @@ describe('windows volumes', () => {
         return parseExposition(render([out], 'text')).samples;
       };
       let s = await scrape();
-      assert.equal(value(s, 'sys_disk_device_error', { mountpoint: 'Y:', device: '\\\\fs01\\share' }), 0);
-      assert.equal(value(s, 'sys_disk_size_bytes', { mountpoint: 'C:\\SQLData\\Data01', fstype: 'NTFS' }), D.blocks * D.bsize);
+      assert.equal(value(s, 'sys_disk_device_error', { mountpoint: 'Y:' }), 0);
+      assert.equal(value(s, 'sys_disk_info', { mountpoint: 'Y:', device: '\\\\fs01\\share', drive_type: 'remote' }), 1);
+      assert.equal(value(s, 'sys_disk_size_bytes', { mountpoint: 'C:\\SQLData\\Data01' }), D.blocks * D.bsize);
       dead = true;
       for (let i = 0; i < 3; i++) {
         s = await scrape();
@@ -240,9 +356,9 @@ describe('windows volumes', () => {
       gate,
       log: quiet,
       discovery: async () => [
-        { device: 'C:', mountpoint: 'C:', fstype: 'NTFS', readonly: false },
+        { device: 'C:', mountpoint: 'C:', fstype: 'NTFS', readonly: false, driveType: 'fixed' },
         { device: 'D:', mountpoint: 'D:', fstype: 'FAT32', readonly: true },
-        { device: 'X', mountpoint: 'C:\\mnt\\data', fstype: 'NTFS', readonly: false },
+        { device: 'X', mountpoint: 'C:\\mnt\\data', fstype: 'NTFS', readonly: undefined },
       ],
     });
     try {
@@ -250,7 +366,12 @@ describe('windows volumes', () => {
       await c.collect(ctx(), out);
       const text = render([out], 'text');
       const s = parseExposition(text).samples;
-      const l = { mountpoint: 'C:', device: 'C:', fstype: 'NTFS' };
+      const l = { mountpoint: 'C:' };
+      // Series carry the mount point only; WMI's device and filesystem are in sys_disk_info.
+      for (const x of s) if (x.name !== 'sys_disk_info' && x.name !== 'sys_disk_hung_statfs_calls') assert.deepEqual(Object.keys(x.labels), ['mountpoint'], x.name);
+      assert.equal(value(s, 'sys_disk_info', { mountpoint: 'C:', device: 'C:', fstype: 'NTFS', drive_type: 'fixed' }), 1);
+      assert.equal(value(s, 'sys_disk_info', { mountpoint: 'D:' }), undefined);
+      assert.equal(value(s, 'sys_disk_readonly', { mountpoint: 'C:\\mnt\\data' }), undefined, 'not known: left out, not 0');
       assert.deepEqual(paths.sort(), ['C:\\', 'C:\\mnt\\data\\', 'D:\\']);
       assert.equal(value(s, 'sys_disk_size_bytes', l), 25_000_000 * 4096);
       assert.equal(value(s, 'sys_disk_free_bytes', l), 10_000_000 * 4096);
@@ -277,6 +398,7 @@ describe('windows volumes', () => {
     try {
       const first = await discover(new AbortController().signal);
       assert.equal(first.length, 7);
+      assert.equal(first.find((m) => m.mountpoint === 'C:\\SQLData\\Log01')?.readonly, true);
       await sleep(300); // the error line has come by now
       const v = feed.get('volumes');
       assert.ok(v && 'error' in v);

@@ -1,8 +1,8 @@
 import type { Collector, CollectContext } from '../collector';
 import type { Logger } from '../../log';
 import {
-  DISK_AVAILABLE, DISK_DEVICE_ERROR, DISK_FAMILIES, DISK_FILES, DISK_FILES_FREE, DISK_FREE, DISK_HUNG_STATFS,
-  DISK_LABEL_TEXT, DISK_READONLY, DISK_SIZE, DISK_USED, DISK_USED_RATIO,
+  DISK_AVAILABLE, DISK_DEVICE_ERROR, DISK_FAMILIES, DISK_FILES, DISK_FILES_FREE, DISK_FREE, DISK_HUNG_STATFS, DISK_INFO,
+  DISK_LABEL_TEXT, DISK_READONLY, DISK_SIZE, DISK_USED, DISK_USED_RATIO, WINDOWS_DISK_LABELS,
 } from './metrics';
 import { emittedOn } from '../../metrics/def';
 import { fsTypeList, mountPointList, regex, type FlagSpec, type Pattern } from '../../flags';
@@ -42,6 +42,8 @@ interface Target {
   /** FUSE: statfs only outside the process (see statfs_probe_linux.ts). */
   readonly isolate: boolean;
   readonly labels: string;
+  /** Windows: sys_disk_info's labels, when WMI described the volume. */
+  readonly info?: string;
 }
 
 /** Where the collector learns the mount list from; returns the same array while nothing changed. */
@@ -96,7 +98,8 @@ export class DiskCollector implements Collector {
       const { mount, labels } = targets[i];
       if (still && !still.has(mountKey(mount))) continue;
       const o = outcomes[i];
-      out.addRendered(DISK_READONLY, labels, mount.readonly ? 1 : 0);
+      if (mount.readonly !== undefined) out.addRendered(DISK_READONLY, labels, mount.readonly ? 1 : 0);
+      if (targets[i].info !== undefined) out.addRendered(DISK_INFO, targets[i].info!, 1);
       if (!('ok' in o)) {
         out.addRendered(DISK_DEVICE_ERROR, labels, 1);
         continue;
@@ -126,9 +129,12 @@ export class DiskCollector implements Collector {
   }
 
   private readonly targetsFor = whenChanged(identical, (mounts: readonly MountEntry[]): Target[] => {
+    const windows = this.platform === 'win32';
     const targets = mounts.map((m): Target => {
       const statfsPath = this.statfsPath(m);
-      return { mount: m, statfsPath, key: gateKey(statfsPath), isolate: isFuse(m.fstype), labels: renderLabels(DISK_SIZE.labels, [m.device, m.fstype, m.mountpoint]) };
+      const labels = windows ? renderLabels(WINDOWS_DISK_LABELS, [m.mountpoint]) : renderLabels(DISK_SIZE.labels, [m.device, m.fstype, m.mountpoint]);
+      const info = windows && m.driveType !== undefined ? renderLabels(DISK_INFO.labels, [m.device, m.fstype, m.driveType, m.mountpoint]) : undefined;
+      return { mount: m, statfsPath, key: gateKey(statfsPath), isolate: !windows && isFuse(m.fstype), labels, info };
     });
     this.gate.retain(new Set(targets.map((t) => t.key)));
     return targets;

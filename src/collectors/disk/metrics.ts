@@ -1,17 +1,23 @@
 // The disk collector's metric families and label texts (the only place they are defined).
-import { def, LINUX_ONLY, type Texts15 } from '../../metrics/def';
+import { def, LINUX_ONLY, onWindows, WINDOWS_ONLY, type Texts15 } from '../../metrics/def';
 
+// On Windows a volume's series carry only `mountpoint`: the device and filesystem are known only
+// once WMI answers, and a label that changed then would start new series for the same volume.
+// They are in sys_disk_info there.
 const DISK_LABELS = ['device', 'fstype', 'mountpoint'] as const;
+export const WINDOWS_DISK_LABELS = ['mountpoint'] as const;
 
 export const DISK_SIZE = def('disk', 'gauge', 'sys_disk_size_bytes', 'bytes', ['Disk size',
   'Filesystem size in bytes.',
   '磁盘容量', '文件系统容量（字节）。'], DISK_LABELS);
-export const DISK_FREE = def('disk', 'gauge', 'sys_disk_free_bytes', 'bytes', ['Disk free',
+export const DISK_FREE = onWindows(def('disk', 'gauge', 'sys_disk_free_bytes', 'bytes', ['Disk free',
   'Free space in bytes, including space reserved for root.',
-  '磁盘空闲', '空闲空间（字节），含为 root 保留的部分。'], DISK_LABELS);
-export const DISK_AVAILABLE = def('disk', 'gauge', 'sys_disk_available_bytes', 'bytes', ['Disk avail',
+  '磁盘空闲', '空闲空间（字节）。Linux 含为 root 保留的部分；Windows 为卷上的全部空闲空间，不计配额。'], DISK_LABELS),
+'Free space on the volume in bytes, whatever a disk quota leaves the exporter\'s account.');
+export const DISK_AVAILABLE = onWindows(def('disk', 'gauge', 'sys_disk_available_bytes', 'bytes', ['Disk avail',
   'Space available to unprivileged users in bytes.',
-  '磁盘可用', '普通用户可用的空间（字节）。'], DISK_LABELS);
+  '磁盘可用', '普通用户可用的空间（字节）。Windows 为导出器所用账户在磁盘配额内可用的空间。'], DISK_LABELS),
+'Space available to the exporter\'s account in bytes, after any disk quota (without quotas, the free space).');
 export const DISK_USED = def('disk', 'gauge', 'sys_disk_used_bytes', 'bytes', ['Disk used',
   'Used space in bytes: size minus free.',
   '磁盘已用', '已用空间（字节）：容量减空闲。'], DISK_LABELS);
@@ -24,9 +30,10 @@ export const DISK_FILES = def('disk', 'gauge', 'sys_disk_files', '', ['Inodes to
 export const DISK_FILES_FREE = def('disk', 'gauge', 'sys_disk_files_free', '', ['Inodes free',
   'Number of free file nodes (inodes) in the filesystem.',
   'inode 空闲数', '文件系统中空闲的文件节点（inode）数。'], DISK_LABELS, LINUX_ONLY);
-export const DISK_READONLY = def('disk', 'gauge', 'sys_disk_readonly', '', ['Disk read-only',
+export const DISK_READONLY = onWindows(def('disk', 'gauge', 'sys_disk_readonly', '', ['Disk read-only',
   '1 if the filesystem is mounted read-only, else 0.',
-  '只读挂载', '文件系统以只读方式挂载时为 1，否则为 0。'], DISK_LABELS);
+  '只读挂载', '文件系统以只读方式挂载时为 1，否则为 0。Windows 取自 WMI：卷所在分区或磁盘为只读时为 1；WMI 未应答时不输出。'], DISK_LABELS),
+'1 if the volume\'s partition or disk is read-only (WMI\'s storage classes), else 0; left out while WMI has not described the volume.');
 export const DISK_DEVICE_ERROR = def('disk', 'gauge', 'sys_disk_device_error', '', ['Disk error',
   '1 if the filesystem could not be queried in this scrape (statfs failed or did not return in time), else 0.',
   '磁盘查询失败', '本次采集未能查询该文件系统（statfs 失败或未及时返回）时为 1，否则为 0。'], DISK_LABELS);
@@ -34,15 +41,20 @@ export const DISK_HUNG_STATFS = def('disk', 'gauge', 'sys_disk_hung_statfs_calls
   'statfs calls outstanding for longer than --collector.timeout (hung mounts); each holds a thread or a probe process until it returns.',
   '挂起的查询数', '超过 --collector.timeout 仍未返回的 statfs 调用数（挂起的挂载点）；每个占用一个线程或探测进程，直到返回。']);
 
+export const DISK_INFO = def('disk', 'gauge', 'sys_disk_info', '', ['Volume info',
+  'Windows: 1 for each volume WMI lists, labelled by its device (volume GUID path or network share), filesystem and drive type. Join on mountpoint.',
+  '卷信息', 'Windows：WMI 列出的每个卷恒为 1，维度为设备名（卷 GUID 路径或网络共享）、文件系统与驱动器类型。按挂载点关联。'], ['device', 'fstype', 'drive_type', 'mountpoint'], WINDOWS_ONLY);
+
 /** In exposition order. */
 export const DISK_FAMILIES = [
   DISK_SIZE, DISK_FREE, DISK_AVAILABLE, DISK_USED, DISK_USED_RATIO, DISK_FILES, DISK_FILES_FREE,
-  DISK_READONLY, DISK_DEVICE_ERROR, DISK_HUNG_STATFS,
+  DISK_READONLY, DISK_DEVICE_ERROR, DISK_INFO, DISK_HUNG_STATFS,
 ];
 
 /** What BlueKing shows for the disk labels (dimensions there). */
 export const DISK_LABEL_TEXT: Readonly<Record<string, Texts15>> = {
   device: { en: 'Device', zh: '设备' },
   fstype: { en: 'FS type', zh: '文件系统类型' },
+  drive_type: { en: 'Drive type', zh: '驱动器类型' },
   mountpoint: { en: 'Mount point', zh: '挂载点' },
 };

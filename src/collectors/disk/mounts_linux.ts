@@ -9,7 +9,8 @@ export interface MountEntry {
   /** For statfs: the mount point's exact bytes, which need not be UTF-8. */
   readonly path?: Buffer;
   readonly fstype: string;
-  readonly readonly: boolean;
+  /** Undefined where it is not known (Windows before WMI answers): the family is then left out. */
+  readonly readonly: boolean | undefined;
   /** Windows: fixed, remote, removable, cdrom... (volumes_windows.ts DRIVE_TYPES). */
   readonly driveType?: string;
 }

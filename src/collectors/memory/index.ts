@@ -3,7 +3,7 @@ import type { Collector, CollectContext } from '../collector';
 import type { Logger } from '../../log';
 import { COMMIT_LIMIT, COMMITTED, MEMORY_AVAILABLE, MEMORY_FAMILIES, MEMORY_TOTAL, MEMORY_USED, MEMORY_USED_RATIO, SWAP_FREE, SWAP_TOTAL } from './metrics';
 import type { CollectorModule } from '../module';
-import type { CimFeed } from '../cim_windows';
+import { WMI_GRACE_MS, type CimFeed } from '../cim_windows';
 import type { SampleSet } from '../../metrics/samples';
 import { readMeminfo } from './memory_linux';
 import { cimMemorySource, windowsMemory, type WindowsMemorySource } from './memory_windows';
@@ -69,7 +69,7 @@ export function createMemoryCollector(o: MemoryOptions): MemoryCollector {
   if (!o.cim) throw new Error('the Windows memory collector needs a WMI feed');
   const feed = o.cim;
   const src = cimMemorySource(feed);
-  return new MemoryCollector(() => windowsMemory(src), (signal) => feed.first('memory', signal));
+  return new MemoryCollector(() => windowsMemory(src), (signal) => feed.firstWithin('memory', WMI_GRACE_MS, signal));
 }
 
 export const MEMORY: CollectorModule = {
