@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -14,7 +14,7 @@ import { validate } from '../scripts/validate-package';
 import { familiesFor } from '../src/metrics/catalog';
 import bcrypt from 'bcryptjs';
 import { parseExposition, promtoolCheck, request, sleep, startExporter, value } from './helpers';
-import { WINE, WINESERVER, wineEnv, wineSkip } from './wine';
+import { WINE, WINE_ROOT, WINESERVER, wineEnv, wineSkip } from './wine';
 
 const families = (text: string): string[] =>
   [...new Set([...text.matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1]))].sort();
@@ -102,32 +102,66 @@ describe('exporter-linux', () => {
 });
 
 
+/** A path in the wine root: a mount made here is what the exporter under wine sees at `p`. */
+const inWineRoot = (p: string): string => join(WINE_ROOT, p);
+const winPath = (p: string): string => `Z:${p.replace(/\//g, '\\')}`;
+
+/** Runs exporter-windows.exe under wine with `env`, its output in `log`; returns its address. */
+async function startWindowsExporter(env: NodeJS.ProcessEnv, log: string, args: string[] = []): Promise<{ addr: string; proc: ReturnType<typeof spawn> }> {
+  const fd = openSync(log, 'w');
+  // Files, not pipes, for stdio: Node under wine gets EBADF on inherited pipes.
+  const proc = spawn(WINE, [ARTIFACTS.windows, '--web.listen-address=127.0.0.1:0', ...args], { env, stdio: ['ignore', fd, fd] });
+  closeSync(fd);
+  return { addr: await addressFromLog(log, 60_000), proc };
+}
+
 describe('exporter-windows.exe under wine', { skip: wineSkip }, () => {
-  it('serves memory and the C: volume, from the drive-letter probe when PowerShell gives nothing (wine\'s stub)', async () => {
+  it('reports a 20 TiB and a 2^32-cluster (16 TiB) volume to the byte, from the drive-letter probe, with wine\'s PowerShell stub', async () => {
+    // 1.0 (Node 22, libuv 1.51: GetDiskFreeSpaceW) reported both as 4 TiB.
     const env = wineEnv();
+    const big = { 'y:': [join(work, 'big20t'), 20 * 2 ** 40], 'x:': [join(work, 'big16t'), 2 ** 32 * 4096] } as const;
     const log = join(work, 'wine.log');
-    const fd = openSync(log, 'w');
-    // Files, not pipes, for stdio: Node under wine gets EBADF on inherited pipes.
-    const proc = spawn(WINE, [ARTIFACTS.windows, '--web.listen-address=127.0.0.1:0'], { env, stdio: ['ignore', fd, fd] });
-    closeSync(fd);
     try {
-      const addr = await addressFromLog(log, 60_000);
-      let text = '';
-      for (let i = 0; i < 20; i++) {
-        text = (await request(`http://${addr}/metrics`)).body.toString();
-        if (/^sys_disk_size_bytes\{.*mountpoint="C:"\}/m.test(text)) break;
-        await sleep(250);
+      for (const [letter, [dir, bytes]] of Object.entries(big)) {
+        mkdirSync(dir, { recursive: true });
+        mkdirSync(inWineRoot(dir), { recursive: true });
+        const m = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${bytes}`, 'tmpfs', inWineRoot(dir)], { encoding: 'utf8' });
+        assert.equal(m.status, 0, m.stderr);
+        rmSync(join(env.WINEPREFIX!, 'dosdevices', letter), { force: true });
+        symlinkSync(dir, join(env.WINEPREFIX!, 'dosdevices', letter));
       }
+      const { addr } = await startWindowsExporter(env, log);
+      const t0 = Date.now();
+      const text = (await request(`http://${addr}/metrics`)).body.toString();
+      // Within the 5 s deadline, not after it (1.0 waited it out, then failed the collector).
+      assert.ok(Date.now() - t0 < 4000, `first scrape took ${Date.now() - t0} ms`);
+      const s = parseExposition(text).samples;
+      assert.equal(value(s, 'sys_disk_size_bytes', { mountpoint: 'Y:' }), 20 * 2 ** 40);
+      assert.equal(value(s, 'sys_disk_size_bytes', { mountpoint: 'X:' }), 2 ** 32 * 4096);
+      assert.equal(value(s, 'sys_disk_available_bytes', { mountpoint: 'X:' }), 2 ** 32 * 4096);
       assert.match(text, /^sys_memory_total_bytes \d+$/m);
-      assert.match(text, /^sys_disk_size_bytes\{device="C:",fstype="[^"]*",mountpoint="C:"\} \d+$/m);
-      assert.match(text, /platform="win32"/);
+      assert.match(text, /^sys_disk_size_bytes\{mountpoint="C:"\} \d+$/m);
+      assert.match(text, /nodejs_version="v24\.[\d.]+",runtime="node v24\.[\d.]+",platform="win32"/);
+      // Degradation is said in the metrics: wine's powershell.exe answers no WMI query.
+      assert.equal(value(s, 'sys_windows_wmi_up', { query: 'volumes' }), 0);
+      assert.equal(value(s, 'sys_windows_wmi_up', { query: 'memory' }), 0);
+      assert.equal(value(s, 'sys_scrape_collector_success', { collector: 'disk' }), 1);
       assert.equal(promtoolCheck(text).code, 0);
       const zip = readZip(readFileSync(ZIPS.windows));
       const declared = new Set(metricNames(zip.find((e) => e.name === 'metrics.json')!.data));
       for (const f of families(text)) assert.ok(declared.has(f), `${f} is in the Windows metrics.json`);
+      // And in the log, once (wine's stub exits at once, again at each retry), in words an
+      // administrator can act on.
+      await sleep(6000);
+      const warns = readFileSync(log, 'utf8').split('\n').filter((l) => /level=warn/.test(l));
+      assert.equal(warns.length, 1, warns.join('\n'));
+      assert.match(warns[0], /msg="WMI is not answering: disks come from probing drive letters .*" err="PowerShell exited \(code 0\) without printing an answer"/);
     } finally {
       spawnSync(WINESERVER, ['-k'], { env });
-      proc.kill('SIGKILL');
+      for (const [letter, [dir]] of Object.entries(big)) {
+        rmSync(join(env.WINEPREFIX!, 'dosdevices', letter), { force: true });
+        spawnSync('umount', [inWineRoot(dir)]);
+      }
     }
   });
 });
@@ -135,39 +169,63 @@ describe('exporter-windows.exe under wine', { skip: wineSkip }, () => {
 describe('exporter-windows.exe reading WMI through PowerShell, under wine', { skip: wineSkip }, () => {
   // Wine's powershell.exe is a stub, so the test puts a stand-in at the real path (the exporter
   // runs it by absolute path) that prints what the exporter's PowerShell loop prints on a SQL
-  // Server host (test/fixtures/windows). What runs for real: the executable, its search for
-  // PowerShell, the child process and its pipe under wine, parsing, filtering and statfs.
-  it('every volume with its type (mounted folders, no letter, network; CD and USB left out), page files and commit charge', async () => {
-    const env = wineEnv();
-    const ps = join(env.WINEPREFIX!, 'drive_c', 'windows', 'system32', 'WindowsPowerShell', 'v1.0', 'powershell.exe');
-    const saved = `${ps}.wine`;
+  // Server host (test/fixtures/windows), refuses what Constrained Language Mode refuses, and can
+  // hang or answer late. What runs for real: the executable, its search for PowerShell, the
+  // child process and its pipe under wine, parsing, filtering and statfs.
+  let env: NodeJS.ProcessEnv;
+  let ps: string;
+  let saved: string;
+  let cim: string;
+  before(() => {
+    env = wineEnv();
+    ps = join(env.WINEPREFIX!, 'drive_c', 'windows', 'system32', 'WindowsPowerShell', 'v1.0', 'powershell.exe');
+    saved = `${ps}.wine`;
     const standIn = join(work, 'powershell-standin.exe');
     const cc = spawnSync('x86_64-w64-mingw32-gcc', ['-municode', '-O2', '-o', standIn, join(ROOT, 'test', 'windows', 'powershell-standin.c')], { encoding: 'utf8' });
     assert.equal(cc.status, 0, cc.stderr);
-    const cim = join(work, 'cim.json');
-    copyFileSync(join(ROOT, 'test', 'fixtures', 'windows', 'cim-sqlserver.json'), cim);
+    cim = join(work, 'cim.json');
     // The mounted folders exist as folders here, so statfs answers for them as it would.
     for (const d of ['SQLData/Data01', 'SQLData/Log01']) mkdirSync(join(env.WINEPREFIX!, 'drive_c', d), { recursive: true });
     if (!existsSync(saved)) renameSync(ps, saved);
     copyFileSync(standIn, ps);
-    const log = join(work, 'wine-cim.log');
-    const fd = openSync(log, 'w');
-    const proc = spawn(WINE, [ARTIFACTS.windows, '--web.listen-address=127.0.0.1:0'], { env: { ...env, SYS_EXPORTER_TEST_CIM: `Z:${cim.replace(/\//g, '\\')}` }, stdio: ['ignore', fd, fd] });
-    closeSync(fd);
+  });
+  after(() => {
+    if (existsSync(saved)) renameSync(saved, ps);
+  });
+
+  async function run(mode: string, check: (addr: string, log: string) => Promise<void>): Promise<void> {
+    copyFileSync(join(ROOT, 'test', 'fixtures', 'windows', 'cim-sqlserver.json'), cim);
+    rmSync(`${cim}.args`, { force: true });
+    const log = join(work, `wine-cim-${mode.replace(/\W/g, '')}.log`);
+    const { addr } = await startWindowsExporter({ ...env, SYS_EXPORTER_TEST_CIM: winPath(cim), SYS_EXPORTER_TEST_PS: mode }, log);
     try {
-      const addr = await addressFromLog(log, 60_000);
-      // The first scrape waits for PowerShell's first answer: no "after a minute".
+      await check(addr, log);
+    } finally {
+      spawnSync(WINESERVER, ['-k'], { env });
+    }
+  }
+
+  it('every volume with its type (mounted folders, no letter, network; CD and USB left out), read-only, page files and commit, under Constrained Language Mode', async () => {
+    await run('', async (addr) => {
+      // The first scrape waits briefly for PowerShell's first answer: no "after a minute".
       const text = (await request(`http://${addr}/metrics`)).body.toString();
       const s = parseExposition(text).samples;
-      assert.match(readFileSync(`${cim}.args`, 'utf8'), /^"?C:\\windows\\system32\\WindowsPowerShell\\v1\.0\\powershell\.exe"? -NoLogo -NoProfile -NonInteractive -ExecutionPolicy Bypass -Command /i);
+      // The stand-in refuses a script that CLM refuses (1.0's did not get past it).
+      assert.match(readFileSync(`${cim}.args`, 'utf8'), /^"?C:\\windows\\system32\\WindowsPowerShell\\v1\.0\\powershell\.exe"? -NoLogo -NoProfile -NonInteractive -Command /i);
+      assert.doesNotMatch(readFileSync(`${cim}.args`, 'utf8'), /ExecutionPolicy/);
+      for (const q of ['volumes', 'network_drives', 'partitions', 'disks', 'memory']) assert.equal(value(s, 'sys_windows_wmi_up', { query: q }), 1, q);
       const mounts = [...new Set(s.filter((x) => x.name === 'sys_disk_device_error').map((x) => x.labels.mountpoint))].sort();
       assert.deepEqual(mounts, ['C:', 'C:\\SQLData\\Data01', 'C:\\SQLData\\Log01', 'Y:', '\\\\?\\Volume{8a6c1d2e-0000-0000-0000-602200000000}']);
-      assert.equal(value(s, 'sys_disk_device_error', { mountpoint: 'C:', device: '\\\\?\\Volume{8a6c1d2e-0000-0000-0000-100000000000}', fstype: 'NTFS' }), 0);
-      assert.equal(value(s, 'sys_disk_device_error', { mountpoint: 'C:\\SQLData\\Log01', fstype: 'ReFS' }), 0);
+      assert.equal(value(s, 'sys_disk_device_error', { mountpoint: 'C:' }), 0);
+      assert.equal(value(s, 'sys_disk_info', { mountpoint: 'C:', device: '\\\\?\\Volume{8a6c1d2e-0000-0000-0000-100000000000}', fstype: 'NTFS', drive_type: 'fixed' }), 1);
+      assert.equal(value(s, 'sys_disk_info', { mountpoint: 'C:\\SQLData\\Log01', fstype: 'ReFS' }), 1);
+      assert.equal(value(s, 'sys_disk_readonly', { mountpoint: 'C:\\SQLData\\Log01' }), 1, 'on a read-only disk');
+      assert.equal(value(s, 'sys_disk_readonly', { mountpoint: 'C:' }), 0);
       assert.ok(value(s, 'sys_disk_size_bytes', { mountpoint: 'C:\\SQLData\\Data01' })! > 0);
       // Y: is not connected here and wine cannot statfs a volume GUID path: both report the
       // error on every scrape instead of vanishing.
-      assert.equal(value(s, 'sys_disk_device_error', { mountpoint: 'Y:', device: '\\\\fs01\\share' }), 1);
+      assert.equal(value(s, 'sys_disk_device_error', { mountpoint: 'Y:' }), 1);
+      assert.equal(value(s, 'sys_disk_info', { mountpoint: 'Y:', device: '\\\\fs01\\share', drive_type: 'remote' }), 1);
       assert.equal(value(s, 'sys_disk_device_error', { mountpoint: '\\\\?\\Volume{8a6c1d2e-0000-0000-0000-602200000000}' }), 1);
       assert.equal(value(s, 'sys_swap_total_bytes'), 8388608 * 1024);
       assert.equal(value(s, 'sys_swap_free_bytes'), 7340032 * 1024);
@@ -185,11 +243,50 @@ describe('exporter-windows.exe reading WMI through PowerShell, under wine', { sk
         gone = !(await request(`http://${addr}/metrics`)).body.toString().includes('Log01');
       }
       assert.ok(gone, 'Log01 left the output once WMI stopped listing it');
-    } finally {
-      spawnSync(WINESERVER, ['-k'], { env });
-      proc.kill('SIGKILL');
-      renameSync(saved, ps);
-    }
+    });
+  });
+
+  it('serves every drive letter from the first scrape while WMI is slow, then WMI\'s data without changing a series', async () => {
+    await run('slow:6000', async (addr, log) => {
+      const t0 = Date.now();
+      const first = (await request(`http://${addr}/metrics`)).body.toString();
+      assert.ok(Date.now() - t0 < 4000, `first scrape took ${Date.now() - t0} ms`);
+      let s = parseExposition(first).samples;
+      assert.ok(value(s, 'sys_disk_size_bytes', { mountpoint: 'C:' })! > 0);
+      assert.equal(value(s, 'sys_windows_wmi_up', { query: 'volumes' }), 0);
+      assert.equal(value(s, 'sys_swap_total_bytes'), undefined, 'left out, not 0');
+      const series = (text: string) => text.split('\n').filter((l) => /^sys_disk_(size|free|available|used)_bytes\{mountpoint="C:"\}/.test(l)).map((l) => l.split(' ')[0]);
+      let later = '';
+      for (let i = 0; i < 60; i++) {
+        await sleep(250);
+        later = (await request(`http://${addr}/metrics`)).body.toString();
+        if (/^sys_windows_wmi_up\{query="volumes"\} 1$/m.test(later)) break;
+      }
+      s = parseExposition(later).samples;
+      assert.equal(value(s, 'sys_windows_wmi_up', { query: 'volumes' }), 1);
+      assert.equal(value(s, 'sys_disk_info', { mountpoint: 'C:', fstype: 'NTFS' }), 1);
+      assert.deepEqual(series(later), series(first));
+      assert.equal(series(first).length, 4);
+      assert.ok(value(s, 'sys_disk_size_bytes', { mountpoint: 'C:\\SQLData\\Data01' })! > 0, 'mounted folders come with WMI');
+      assert.equal(value(s, 'sys_swap_total_bytes'), 8388608 * 1024);
+      const text = readFileSync(log, 'utf8');
+      assert.match(text, /WMI has not answered 1\.5 s after the first scrape/);
+      assert.match(text, /msg="WMI is answering/);
+    });
+  });
+
+  it('keeps serving, and says so, when WMI hangs for good', async () => {
+    await run('hang', async (addr) => {
+      for (let i = 0; i < 3; i++) {
+        const t0 = Date.now();
+        const text = (await request(`http://${addr}/metrics`)).body.toString();
+        assert.ok(Date.now() - t0 < 4000, `scrape ${i} took ${Date.now() - t0} ms`);
+        const s = parseExposition(text).samples;
+        assert.ok(value(s, 'sys_disk_size_bytes', { mountpoint: 'C:' })! > 0, `scrape ${i}`);
+        assert.equal(value(s, 'sys_windows_wmi_up', { query: 'volumes' }), 0);
+        assert.equal(value(s, 'sys_scrape_collector_success', { collector: 'memory' }), 1);
+      }
+    });
   });
 });
 

@@ -114,6 +114,7 @@ export class CimFeed {
   /** What the log last said: "answering" (true), or the failure it last named. */
   private announcedUp = false;
   private loggedWhy: string | undefined;
+  private toldSlow = false;
   readonly intervalMs: number;
   private readonly powershell: string;
   private readonly silenceMs: number;
@@ -185,6 +186,10 @@ export class CimFeed {
     } finally {
       clearTimeout(timer);
       signal.removeEventListener('abort', onAbort);
+      if (this.current.kind === 'starting' && !this.toldSlow) {
+        this.toldSlow = true;
+        this.log.warn(`WMI has not answered ${ms / 1000} s after the first scrape: disks come from probing drive letters and page file and commit figures are left out until it does`, { powershell: this.powershell });
+      }
     }
   }
 
@@ -268,7 +273,8 @@ export class CimFeed {
       this.child = undefined;
       clearInterval(this.watchdog);
       const tail = stderr.trim().split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !/^[+~]|^At line:|^\s*CategoryInfo|^\s*FullyQualifiedErrorId/.test(l)).slice(0, 3).join(' | ');
-      this.failed(`PowerShell exited (${signal ?? `code ${code}`})${tail ? `: ${tail}` : ''}${this.badLines ? '; it printed lines that are not JSON' : ''}`);
+      const silent = this.lastLine === this.startedAt && !this.badLines && !tail ? ' without printing an answer' : '';
+      this.failed(`PowerShell exited (${signal ?? `code ${code}`})${silent}${tail ? `: ${tail}` : ''}${this.badLines ? '; it printed lines that are not JSON' : ''}`);
     });
     clearInterval(this.watchdog);
     this.watchdog = setInterval(() => {
