@@ -143,8 +143,8 @@ describe('exporter-windows.exe under wine', { skip: wineSkip }, () => {
       assert.match(text, /^sys_disk_size_bytes\{mountpoint="C:"\} \d+$/m);
       assert.match(text, /nodejs_version="v24\.[\d.]+",runtime="node v24\.[\d.]+",platform="win32"/);
       // Degradation is said in the metrics: wine's powershell.exe answers no WMI query.
-      assert.equal(value(s, 'sys_windows_wmi_up', { query: 'volumes' }), 0);
-      assert.equal(value(s, 'sys_windows_wmi_up', { query: 'memory' }), 0);
+      assert.equal(value(s, 'sys_windows_wmi_up', { wmi_query: 'volumes' }), 0);
+      assert.equal(value(s, 'sys_windows_wmi_up', { wmi_query: 'memory' }), 0);
       assert.equal(value(s, 'sys_scrape_collector_success', { collector: 'disk' }), 1);
       assert.equal(promtoolCheck(text).code, 0);
       const zip = readZip(readFileSync(ZIPS.windows));
@@ -213,7 +213,7 @@ describe('exporter-windows.exe reading WMI through PowerShell, under wine', { sk
       // The stand-in refuses a script that CLM refuses (1.0's did not get past it).
       assert.match(readFileSync(`${cim}.args`, 'utf8'), /^"?C:\\windows\\system32\\WindowsPowerShell\\v1\.0\\powershell\.exe"? -NoLogo -NoProfile -NonInteractive -Command /i);
       assert.doesNotMatch(readFileSync(`${cim}.args`, 'utf8'), /ExecutionPolicy/);
-      for (const q of ['volumes', 'network_drives', 'partitions', 'disks', 'memory']) assert.equal(value(s, 'sys_windows_wmi_up', { query: q }), 1, q);
+      for (const q of ['volumes', 'network_drives', 'partitions', 'disks', 'memory']) assert.equal(value(s, 'sys_windows_wmi_up', { wmi_query: q }), 1, q);
       const mounts = [...new Set(s.filter((x) => x.name === 'sys_disk_device_error').map((x) => x.labels.mountpoint))].sort();
       assert.deepEqual(mounts, ['C:', 'C:\\SQLData\\Data01', 'C:\\SQLData\\Log01', 'Y:', '\\\\?\\Volume{8a6c1d2e-0000-0000-0000-602200000000}']);
       assert.equal(value(s, 'sys_disk_device_error', { mountpoint: 'C:' }), 0);
@@ -253,17 +253,17 @@ describe('exporter-windows.exe reading WMI through PowerShell, under wine', { sk
       assert.ok(Date.now() - t0 < 4000, `first scrape took ${Date.now() - t0} ms`);
       let s = parseExposition(first).samples;
       assert.ok(value(s, 'sys_disk_size_bytes', { mountpoint: 'C:' })! > 0);
-      assert.equal(value(s, 'sys_windows_wmi_up', { query: 'volumes' }), 0);
+      assert.equal(value(s, 'sys_windows_wmi_up', { wmi_query: 'volumes' }), 0);
       assert.equal(value(s, 'sys_swap_total_bytes'), undefined, 'left out, not 0');
       const series = (text: string) => text.split('\n').filter((l) => /^sys_disk_(size|free|available|used)_bytes\{mountpoint="C:"\}/.test(l)).map((l) => l.split(' ')[0]);
       let later = '';
       for (let i = 0; i < 60; i++) {
         await sleep(250);
         later = (await request(`http://${addr}/metrics`)).body.toString();
-        if (/^sys_windows_wmi_up\{query="volumes"\} 1$/m.test(later)) break;
+        if (/^sys_windows_wmi_up\{wmi_query="volumes"\} 1$/m.test(later)) break;
       }
       s = parseExposition(later).samples;
-      assert.equal(value(s, 'sys_windows_wmi_up', { query: 'volumes' }), 1);
+      assert.equal(value(s, 'sys_windows_wmi_up', { wmi_query: 'volumes' }), 1);
       assert.equal(value(s, 'sys_disk_info', { mountpoint: 'C:', fstype: 'NTFS' }), 1);
       assert.deepEqual(series(later), series(first));
       assert.equal(series(first).length, 4);
@@ -283,7 +283,7 @@ describe('exporter-windows.exe reading WMI through PowerShell, under wine', { sk
         assert.ok(Date.now() - t0 < 4000, `scrape ${i} took ${Date.now() - t0} ms`);
         const s = parseExposition(text).samples;
         assert.ok(value(s, 'sys_disk_size_bytes', { mountpoint: 'C:' })! > 0, `scrape ${i}`);
-        assert.equal(value(s, 'sys_windows_wmi_up', { query: 'volumes' }), 0);
+        assert.equal(value(s, 'sys_windows_wmi_up', { wmi_query: 'volumes' }), 0);
         assert.equal(value(s, 'sys_scrape_collector_success', { collector: 'memory' }), 1);
       }
     });

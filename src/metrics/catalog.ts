@@ -61,7 +61,7 @@ export const PROCESS_MAX_FDS = def('process', 'gauge', 'process_max_fds', '', ['
 /** What BlueKing shows for each label of the exporter's own families. */
 const EXPORTER_LABEL_TEXT: Readonly<Record<string, Texts15>> = {
   collector: { en: 'Collector', zh: '采集器' },
-  query: { en: 'WMI query', zh: 'WMI 查询' },
+  wmi_query: { en: 'WMI query', zh: 'WMI 查询' },
   version: { en: 'Version', zh: '版本' },
   revision: { en: 'Revision', zh: '修订号' },
   nodejs_version: { en: 'Node.js version', zh: 'Node.js 版本' },

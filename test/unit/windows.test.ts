@@ -291,13 +291,13 @@ describe('windows volumes', () => {
       assert.ok(first.ms < 2500, `first scrape took ${first.ms} ms`);
       let s = parseExposition(first.text).samples;
       assert.equal(value(s, 'sys_disk_size_bytes', { mountpoint: 'C:' }), C.blocks * C.bsize);
-      assert.equal(value(s, 'sys_windows_wmi_up', { query: 'volumes' }), 0);
+      assert.equal(value(s, 'sys_windows_wmi_up', { wmi_query: 'volumes' }), 0);
       assert.equal(value(s, 'sys_disk_info', { mountpoint: 'C:' }), undefined);
       const before = first.text.split('\n').filter((l) => l.startsWith('sys_disk_size_bytes{') && l.includes('"C:"'));
       await sleep(2000);
       const later = await scrape();
       s = parseExposition(later.text).samples;
-      assert.equal(value(s, 'sys_windows_wmi_up', { query: 'volumes' }), 1);
+      assert.equal(value(s, 'sys_windows_wmi_up', { wmi_query: 'volumes' }), 1);
       assert.equal(value(s, 'sys_disk_info', { mountpoint: 'C:', device: '\\\\?\\Volume{8a6c1d2e-0000-0000-0000-100000000000}', fstype: 'NTFS', drive_type: 'fixed' }), 1);
       // The same series for C: (label set and all), and the USB stick E: gone by the defaults.
       const after = later.text.split('\n').filter((l) => l.startsWith('sys_disk_size_bytes{') && l.includes('"C:"'));
