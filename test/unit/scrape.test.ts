@@ -325,7 +325,8 @@ describe('statfs gate', () => {
     assert.equal(statfsCapacity(1), 1);
   });
 
-  // Last in this suite: its 80,000 promises leave the collector busy for the timing tests above.
+  // Last in this suite: its 80,000 promises kept the garbage collector busy through the timing
+  // tests that came after it.
   it('removes tens of thousands of waiters at their deadline in linear time', async () => {
     // The process's CPU time for n waiters on one hung call, queued and answered at the
     // deadline: CPU, not wall time, so that other processes on the machine do not count.
