@@ -40,7 +40,10 @@ export const ARTIFACTS: Record<Target, string> = {
 /** The Windows service host (packaging/windows/service): native, as the SCM needs. */
 export const SERVICE_HOST = join(DIST, 'sys-exporter-service.exe');
 const SERVICE_SOURCE = join(ROOT, 'packaging', 'windows', 'service', 'sys-exporter-service.c');
+/** Its event log messages (windmc), compiled into it with its version resource (windres). */
+const SERVICE_MESSAGES = join(ROOT, 'packaging', 'windows', 'service', 'messages.mc');
 const MINGW = 'x86_64-w64-mingw32-gcc';
+const MINGW_TOOL = (tool: string): string => `x86_64-w64-mingw32-${tool}`;
 const WORK = join(ROOT, 'build', 'sea');
 const STAMP = join(DIST, '.dist-stamp');
 const SENTINEL = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
@@ -169,19 +172,78 @@ async function buildAt(out: string, check: ((file: string) => string) | undefine
   });
 }
 
+/**
+ * What Task Manager, a firewall prompt and an EDR's "renamed binary" rule read from each Windows
+ * executable: sys-exporter and its version, not Node.js (the stock node.exe says "Node.js
+ * JavaScript Runtime", node.exe). validate-package checks them.
+ */
+export const COMPANY = 'sys-exporter project';
+export function windowsVersionStrings(file: 'exporter-windows.exe' | 'sys-exporter-service.exe'): Record<string, string> {
+  return {
+    CompanyName: COMPANY,
+    FileDescription: file === 'exporter-windows.exe' ? 'sys-exporter: host metrics exporter for Prometheus and BlueKing' : 'sys-exporter Windows service host',
+    FileVersion: PACKAGE_VERSION,
+    InternalName: file.replace(/\.exe$/, ''),
+    LegalCopyright: 'Apache-2.0',
+    OriginalFilename: file,
+    ProductName: 'sys-exporter',
+    ProductVersion: PACKAGE_VERSION,
+  };
+}
+const PACKAGE_VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+/** "1.2.3" as the four numbers of a VERSIONINFO. */
+const versionQuad = (v: string): number[] => [...v.split(/[.-]/).slice(0, 3).map((n) => Number.parseInt(n, 10) || 0), 0].concat([0, 0, 0]).slice(0, 4);
+
+/** The host's resource script: its version block and the event messages windmc made. */
+function serviceRc(): string {
+  const q = versionQuad(PACKAGE_VERSION).join(',');
+  const strings = Object.entries(windowsVersionStrings('sys-exporter-service.exe')).map(([k, v]) => `      VALUE "${k}", "${v}"`).join('\n');
+  return `#include <winver.h>\n#include "messages.rc"\n1 VERSIONINFO\nFILEVERSION ${q}\nPRODUCTVERSION ${q}\nFILEOS VOS_NT_WINDOWS32\nFILETYPE VFT_APP\nBEGIN\n  BLOCK "StringFileInfo"\n  BEGIN\n    BLOCK "040904b0"\n    BEGIN\n${strings}\n    END\n  END\n  BLOCK "VarFileInfo"\n  BEGIN\n    VALUE "Translation", 0x409, 1200\n  END\nEND\n`;
+}
+
 /** Builds the service host with Debian's mingw-w64; no PE timestamp, so builds are reproducible. */
 async function serviceHost(out: string): Promise<void> {
   await buildAt(out, undefined, (tmp, name) =>
     step(`${name} (mingw-w64)`, () => {
-      try {
-        execFileSync(MINGW, ['-municode', '-O2', '-s', '-Wall', '-Wno-missing-field-initializers', '-Wl,--no-insert-timestamp', '-o', tmp, SERVICE_SOURCE, '-ladvapi32', '-lshell32', '-lole32'], { stdio: ['ignore', 'ignore', 'pipe'] });
-      } catch (err) {
-        const e = err as NodeJS.ErrnoException & { stderr?: Buffer };
-        throw new Error(e.code === 'ENOENT' ? `${MINGW} is missing (Debian package gcc-mingw-w64-x86-64)` : String(e.stderr ?? e.message).trim());
-      }
+      const res = join(WORK, 'service');
+      rmSync(res, { recursive: true, force: true });
+      mkdirSync(res, { recursive: true });
+      const run = (cmd: string, args: string[]): void => {
+        try {
+          execFileSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], cwd: res });
+        } catch (err) {
+          const e = err as NodeJS.ErrnoException & { stderr?: Buffer };
+          throw new Error(e.code === 'ENOENT' ? `${cmd} is missing (Debian packages gcc-mingw-w64-x86-64, binutils-mingw-w64-x86-64)` : String(e.stderr ?? e.message).trim());
+        }
+      };
+      run(MINGW_TOOL('windmc'), ['-h', res, '-r', res, SERVICE_MESSAGES]);
+      writeFileSync(join(res, 'host.rc'), serviceRc());
+      run(MINGW_TOOL('windres'), ['-I', res, '-i', join(res, 'host.rc'), '-o', join(res, 'host-res.o')]);
+      run(MINGW, ['-municode', '-O2', '-s', '-Wall', '-Wno-missing-field-initializers', '-Wl,--no-insert-timestamp', `-I${res}`, '-o', tmp, SERVICE_SOURCE, join(res, 'host-res.o'), '-ladvapi32', '-lshell32', '-lole32', '-lbcrypt']);
       return size(tmp);
     }).then(() => undefined),
   );
+}
+
+/** Replaces node.exe's version resource with sys-exporter's (resedit: pure JavaScript). */
+async function brandWindowsExe(pe: Buffer): Promise<Buffer> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const ResEdit = await (require('resedit/cjs') as { load(): Promise<typeof import('resedit')> }).load();
+  const exe = ResEdit.NtExecutable.from(pe, { ignoreCert: true });
+  const res = ResEdit.NtExecutableResource.from(exe);
+  const infos = ResEdit.Resource.VersionInfo.fromEntries(res.entries);
+  if (infos.length === 0) throw new Error('node.exe has no version resource to replace');
+  const vi = infos[0];
+  const [a, b, c, d] = versionQuad(PACKAGE_VERSION);
+  for (const lang of vi.getAllLanguagesForStringValues()) {
+    for (const key of Object.keys(vi.getStringValues(lang))) vi.removeStringValue(lang, key);
+    vi.setStringValues(lang, windowsVersionStrings('exporter-windows.exe'));
+  }
+  vi.setFileVersion(a, b, c, d);
+  vi.setProductVersion(a, b, c, d);
+  vi.outputToResourceEntries(res.entries);
+  res.outputResource(exe);
+  return Buffer.from(exe.generate());
 }
 
 /**
@@ -236,12 +298,12 @@ export async function seaExecutable(target: NodeTarget, main: string, assets: re
     return size(blob);
   });
   await buildAt(out, check, async (tmp) => {
-    await step(`${name}: prepare node binary`, () => {
+    await step(`${name}: prepare node binary`, async () => {
       if (target === 'linux') {
         copyFileSync(node, tmp);
         execFileSync('strip', ['--strip-all', tmp]);
       } else {
-        writeFileSync(tmp, stripAuthenticode(readFileSync(node)));
+        writeFileSync(tmp, await brandWindowsExe(stripAuthenticode(readFileSync(node))));
       }
       return size(tmp);
     });
@@ -299,7 +361,7 @@ export async function dist(): Promise<Asset[]> {
     assets = await bundle(revision);
     return `${size(join(WORK, 'sys-exporter.js'))}; assets: ${assets.map((a) => `${a.name} ${size(a.file)}`).join(', ')}`;
   });
-  const inputs = [join(WORK, 'sys-exporter.js'), BUN_BUNDLE, SERVICE_SOURCE, ...assets.map((a) => a.file)].map((f) => sha256(readFileSync(f)));
+  const inputs = [join(WORK, 'sys-exporter.js'), BUN_BUNDLE, SERVICE_SOURCE, SERVICE_MESSAGES, join(ROOT, 'package.json'), ...assets.map((a) => a.file)].map((f) => sha256(readFileSync(f)));
   // This file holds the pinned versions and hashes of every base binary.
   const key = sha256(`${inputs.join('\n')}\n${readFileSync(__filename, 'utf8')}`);
   const upToDate = existsSync(STAMP) && readFileSync(STAMP, 'utf8') === key && [...Object.values(ARTIFACTS), SERVICE_HOST].every((a) => existsSync(a));

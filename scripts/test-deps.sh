@@ -22,6 +22,7 @@ command -v gcc >/dev/null 2>&1 && [ -e /usr/include/linux/seccomp.h ] || missing
 command -v qemu-aarch64 >/dev/null 2>&1 || missing+=(qemu-user)
 [ -e /lib/ld-linux-aarch64.so.1 ] || missing+=(libc6:arm64)
 command -v x86_64-w64-mingw32-gcc >/dev/null 2>&1 || missing+=(gcc-mingw-w64-x86-64)
+command -v x86_64-w64-mingw32-windmc >/dev/null 2>&1 || missing+=(binutils-mingw-w64-x86-64)
 
 wine_root() { [ "$(id -u)" != 0 ] || bash "$(dirname "$0")/../test/windows/wine10.sh" setup; }
 [ ${#missing[@]} -eq 0 ] && { wine_root; exit 0; }

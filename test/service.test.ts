@@ -1,8 +1,8 @@
 // Running as a service (systemd unit, install.sh, the Windows service under wine) and the
 // operator kit (Prometheus rules, Grafana dashboard).
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -141,6 +141,18 @@ describe('Windows service under wine', { skip: wineSkip }, () => {
     return false;
   };
   const settings = (text: string) => writeFileSync(join(data, 'sys-exporter.yml'), text);
+  const logText = () => readdirSync(join(data, 'logs')).sort().map((f) => readFileSync(join(data, 'logs', f), 'utf8')).join('');
+  /** A test program of test/windows, built with mingw-w64 and started under wine. */
+  const attacker = (name: string, ...args: string[]): ChildProcess => {
+    const exe = join(work, `${name}.exe`);
+    if (!existsSync(exe)) {
+      const cc = spawnSync('x86_64-w64-mingw32-gcc', ['-municode', '-O2', '-o', exe, join(ROOT, 'test', 'windows', `${name}.c`), '-lntdll'], { encoding: 'utf8' });
+      assert.equal(cc.status, 0, cc.stderr);
+    }
+    return spawn(WINE, [exe, ...args], { env, stdio: ['ignore', 'pipe', 'ignore'] });
+  };
+  const ended = (p: ChildProcess) => new Promise((r) => (p.exitCode !== null ? r(p.exitCode) : p.once('exit', r)));
+  const exporterRunning = () => /exporter-windows\.exe/i.test(wine('tasklist').out);
   // Wine's net stop returns before the service has stopped (Windows' waits): wait for it here.
   const netStop = async () => {
     const r = wine('net', 'stop', 'sys_exporter');
@@ -207,6 +219,74 @@ describe('Windows service under wine', { skip: wineSkip }, () => {
     assert.match(await scrape(), /^sys_disk_size_bytes\{mountpoint="C:"\} \d+$/m);
   });
 
+  it('registers its Application event log source, with itself as the message file', () => {
+    const key = 'HKLM\\SYSTEM\\CurrentControlSet\\Services\\EventLog\\Application\\sys-exporter';
+    assert.equal(regValue('EventMessageFile', key), 'C:\\Program Files\\sys-exporter\\sys-exporter-service.exe');
+    assert.equal(regValue('TypesSupported', key), '0x7');
+  });
+
+  it('the control pipe: a grabber connecting to every pipe it can find is refused, a bad config never looks running, stop reaches the exporter', async () => {
+    // 1.0: a grabber connected 11 ms after launch was taken for the exporter ("running" for a
+    // bad config) and the stop went to it.
+    const grabbed = join(work, 'grabbed.txt');
+    rmSync(grabbed, { force: true });
+    await netStop();
+    const grabber = attacker('pipe-grabber', '90', winPath(grabbed));
+    try {
+      await sleep(1500);
+      settings('web.listen-address: "127.0.0.1:notaport"\n');
+      const bad = host('start');
+      assert.equal(bad.code, 1, bad.out);
+      assert.doesNotMatch(bad.out, /is running/);
+      settings(`web.listen-address: "127.0.0.1:${port}"\n`);
+      const good = host('start');
+      assert.equal(good.code, 0, good.out);
+      assert.match(good.out, /sys_exporter is running/);
+      assert.ok(await serving(5000));
+      // Wine cannot list \\.\pipe\ (Windows can), but the grabber reads the name from a starting
+      // exporter's environment, and connects before the exporter does.
+      const took = readFileSync(grabbed, 'utf8').split('\n').slice(1).filter(Boolean);
+      assert.ok(took.length >= 1 && took.every((n) => /^\\\\\.\\pipe\\sys-exporter-service-[0-9a-f]{32}$/.test(n)), `the grabber got there first: ${took.join(', ')}`);
+      assert.match(logText(), /msg="refused a connection to the control pipe from process \d+, which is not exporter-windows\.exe \(pid \d+\)"/);
+      const before = logText().length;
+      assert.equal((await netStop()).code, 0);
+      const log = logText().slice(before);
+      assert.match(log, /msg="shutting down"/, 'the stop reached the exporter, not the grabber');
+      assert.doesNotMatch(log, /terminated/);
+    } finally {
+      grabber.kill();
+      await ended(grabber);
+    }
+  });
+
+  it('the 4096 pipe names 1.0 would use, taken first, do not stop a start (1.0: "Pipe busy", exit 231)', async () => {
+    const squatter = attacker('pipe-squatter', '60');
+    try {
+      let made = '';
+      squatter.stdout!.on('data', (b: Buffer) => (made += b.toString()));
+      for (const t0 = Date.now(); Date.now() - t0 < 30_000 && !/\d+/.test(made); ) await sleep(100);
+      assert.ok(Number.parseInt(made, 10) > 4000, `squatted ${made}`);
+      const r = host('start');
+      assert.equal(r.code, 0, r.out);
+      assert.ok(await serving(5000));
+    } finally {
+      squatter.kill();
+      await ended(squatter);
+    }
+  });
+
+  it('killing the host kills the exporter (job object), and the next start succeeds', async () => {
+    assert.ok(exporterRunning());
+    assert.equal(wine('taskkill', '/F', '/IM', 'sys-exporter-service.exe').code, 0);
+    for (const t0 = Date.now(); Date.now() - t0 < 10_000 && exporterRunning(); ) await sleep(250);
+    assert.ok(!exporterRunning(), 'the exporter went with its host');
+    assert.equal(await scrape(), '');
+    for (const t0 = Date.now(); Date.now() - t0 < 10_000 && !/STATE\s+:\s+1\s+STOPPED/.test(wine('sc', 'query', 'sys_exporter').out); ) await sleep(250);
+    const r = host('start');
+    assert.equal(r.code, 0, r.out);
+    assert.ok(await serving(5000), 'the port was free again');
+  });
+
   it('restarts the exporter 5 s after it dies', async () => {
     assert.equal(wine('taskkill', '/F', '/IM', 'exporter-windows.exe').code, 0);
     const t0 = Date.now();
@@ -214,6 +294,14 @@ describe('Windows service under wine', { skip: wineSkip }, () => {
     assert.equal(await scrape(), '', 'down after the kill');
     assert.ok(await serving(15_000), 'serving again');
     assert.match(readFileSync(logFile, 'utf8'), /level=error source=sys-exporter-service msg="exporter-windows.exe exited with code \d+ while serving; restarting it in 5 s"/);
+  });
+
+  it('backs off a crash loop: the next crash waits 10 s', async () => {
+    assert.equal(wine('taskkill', '/F', '/IM', 'exporter-windows.exe').code, 0);
+    for (const t0 = Date.now(); Date.now() - t0 < 5000 && !/restarting it in 10 s/.test(logText()); ) await sleep(200);
+    assert.match(logText(), /msg="exporter-windows.exe exited with code \d+ while serving; restarting it in 10 s"/);
+    assert.ok(!(await serving(6000)), 'not back after 6 s');
+    assert.ok(await serving(15_000), 'back after 10 s');
   });
 
   it('stops gracefully: net stop reaches the exporter, which closes its listener itself', async () => {
@@ -239,6 +327,18 @@ describe('Windows service under wine', { skip: wineSkip }, () => {
     assert.match(q, /WIN32_EXIT_CODE\s+:\s+1066/, 'ERROR_SERVICE_SPECIFIC_ERROR');
     assert.match(q, /SERVICE_EXIT_CODE\s+:\s+2\b/);
     // (Wine's net start does not wait for the outcome; Windows' reports error 1066 here.)
+  });
+
+  it('stops a service that is still starting (1.0: error 1061), as an upgrade during a slow start does', async () => {
+    await netStop();
+    assert.equal(wine('sc', 'start', 'sys_exporter').code, 0);
+    const q = wine('sc', 'query', 'sys_exporter').out;
+    assert.match(q, /START_PENDING/, 'asked while starting');
+    const r = host('stop');
+    assert.equal(r.code, 0, r.out);
+    assert.match(r.out, /stopped sys_exporter/);
+    assert.match(wine('sc', 'query', 'sys_exporter').out, /STATE\s+:\s+1\s+STOPPED/);
+    assert.ok(!exporterRunning());
   });
 
   it('upgrades in place: stops, replaces the programs, keeps the settings, starts', async () => {
@@ -271,6 +371,55 @@ describe('Windows service under wine', { skip: wineSkip }, () => {
     assert.deepEqual(files, ['sys-exporter.log', 'sys-exporter.log.1', 'sys-exporter.log.2']);
     for (const f of files) assert.ok(statSync(join(data, 'logs', f)).size <= 4096 + 2048, f);
     wine('reg', 'delete', `${KEY}\\Parameters`, '/f');
+  });
+
+  it('loses no line and no rotated file while a reader holds the log without FILE_SHARE_DELETE', async () => {
+    // 1.0 ignored the failed renames: every write became a rotation that deleted .1 to .3.
+    await netStop();
+    rmSync(join(data, 'logs'), { recursive: true, force: true });
+    mkdirSync(join(data, 'logs'));
+    writeFileSync(logFile, '');
+    assert.equal(wine('reg', 'add', `${KEY}\\Parameters`, '/v', 'LogFileBytes', '/t', 'REG_DWORD', '/d', '4096', '/f').code, 0);
+    assert.equal(wine('reg', 'add', `${KEY}\\Parameters`, '/v', 'LogFiles', '/t', 'REG_DWORD', '/d', '20', '/f').code, 0);
+    const holder = attacker('log-holder', '120', 'C:\\ProgramData\\sys-exporter\\logs\\sys-exporter.log');
+    try {
+      await sleep(1500);
+      const pids: string[] = [];
+      for (let i = 0; i < 8; i++) {
+        const start = host('start');
+        assert.equal(start.code, 0, `start ${i}: ${start.out}`);
+        assert.equal(host('stop').code, 0);
+        pids.push(/started exporter-windows\.exe \(pid (\d+)\)/g.exec(logText().split('\n').filter((l) => /started exporter-windows/.test(l)).pop() ?? '')?.[1] ?? '');
+      }
+      const text = logText();
+      for (const pid of pids) assert.match(text, new RegExp(`started exporter-windows\\.exe \\(pid ${pid}\\)`), `start of pid ${pid} is in the log`);
+      assert.equal((text.match(/msg="service stopped"/g) ?? []).length, 8, 'every stop line is in the log');
+      const files = readdirSync(join(data, 'logs')).sort();
+      assert.ok(files.length >= 2, `rotated: ${files.join(', ')}`);
+      // What was rotated is numbered without a gap: nothing was deleted.
+      assert.deepEqual(files, ['sys-exporter.log', ...Array.from({ length: files.length - 1 }, (_, i) => `sys-exporter.log.${i + 1}`)].sort());
+    } finally {
+      holder.kill();
+      await ended(holder);
+      wine('reg', 'delete', `${KEY}\\Parameters`, '/f');
+    }
+  });
+
+  it('refuses a data folder that is a junction or symbolic link, naming it', async () => {
+    await netStop();
+    const moved = `${data}.real`;
+    rmSync(moved, { recursive: true, force: true });
+    execFileSync('mv', [data, moved]);
+    symlinkSync(moved, data);
+    try {
+      const r = host('install');
+      assert.equal(r.code, 1, r.out);
+      assert.match(r.out, /the data folder C:\\ProgramData\\sys-exporter is a junction or symbolic link: remove it/);
+    } finally {
+      rmSync(data);
+      execFileSync('mv', [moved, data]);
+    }
+    assert.equal(host('start').code, 0);
   });
 
   it('takes over an NSSM-based install of sys_exporter (version 1.0), keeping nothing of NSSM', async () => {

@@ -9,10 +9,11 @@ rem Safe to run again: an upgrade stops the service, replaces the programs, keep
 rem No path is printed inside a parenthesised block: a closing parenthesis in a path, as in
 rem Program Files x86, would end the block there.
 setlocal
-set "CMDLINE=%cmdcmdline%"
-if not defined CMDLINE set "CMDLINE=unknown"
-set "CMDLINE=%CMDLINE:"=%"
 set "SRC=%~dp0"
+rem Pause at the end only in a window Explorer opened (a double-click), never when run from a
+rem console, PowerShell or a deployment tool.
+set "PAUSE="
+if exist "%SRC%sys-exporter-service.exe" "%SRC%sys-exporter-service.exe" double-clicked && set "PAUSE=1"
 set "DEST=%ProgramFiles%\sys-exporter"
 set "FIREWALL="
 if "%~1"=="" goto :args_done
@@ -81,8 +82,7 @@ echo install-service: FAILED: nothing was started
 call :pause_if_double_clicked
 exit /b 1
 
-rem A window opened by a double-click (cmd /c) closes when the script ends: keep it open to be
-rem read. Wine's cmd has no %cmdcmdline%, so it never pauses there.
+rem A window opened by a double-click closes when the script ends: keep it open to be read.
 :pause_if_double_clicked
-if /i not "%CMDLINE%"=="%CMDLINE:/c =%" pause
+if defined PAUSE pause
 exit /b 0
