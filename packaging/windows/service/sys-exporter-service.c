@@ -505,8 +505,12 @@ static StartResult wait_ready(Child *c, BOOL pending) {
       DWORD n, err = 0;
       GetOverlappedResult(c->pipe, &c->ready, &n, FALSE);
       if (GetNamedPipeClientProcessId(c->pipe, &pid) && pid == c->pi.dwProcessId) return READY;
-      host_log("warn", L"refused a connection to the control pipe from process %lu, which is not %ls (pid %lu)", pid, EXPORTER_EXE, c->pi.dwProcessId);
-      event(EVENTLOG_WARNING_TYPE, MSG_RESTARTING, L"refused a connection to the service's control pipe from process %lu, which is not the exporter", pid);
+      /* Logged at the 1st, 10th, 100th... refusal: a process that keeps trying must not flood the log. */
+      static unsigned refused;
+      if (++refused == 1 || refused == 10 || refused == 100 || refused == 1000 || refused % 10000 == 0) {
+        host_log("warn", L"refused a connection to the control pipe from process %lu, which is not %ls (pid %lu); %u refused so far", pid, EXPORTER_EXE, c->pi.dwProcessId, refused);
+        if (refused == 1) event(EVENTLOG_WARNING_TYPE, MSG_RESTARTING, L"refused a connection to the service's control pipe from process %lu, which is not the exporter", pid);
+      }
       DisconnectNamedPipe(c->pipe);
       if (!listen_pipe(c, &err)) return TIMED_OUT;
       continue;
