@@ -116,13 +116,19 @@ static void out_text(const wchar_t *text, BOOL newline) {
   HeapFree(GetProcessHeap(), 0, out);
 }
 
+/* The arguments after fmt printed into the array buf, always terminated. */
+#define FORMAT(buf, fmt)                                              \
+  do {                                                                \
+    va_list ap_;                                                      \
+    va_start(ap_, fmt);                                               \
+    _vsnwprintf(buf, sizeof buf / sizeof *buf - 1, fmt, ap_);         \
+    va_end(ap_);                                                      \
+    buf[sizeof buf / sizeof *buf - 1] = 0;                            \
+  } while (0)
+
 static void say(const wchar_t *fmt, ...) {
   wchar_t buf[2048];
-  va_list ap;
-  va_start(ap, fmt);
-  _vsnwprintf(buf, 2047, fmt, ap);
-  va_end(ap);
-  buf[2047] = 0;
+  FORMAT(buf, fmt);
   out_text(buf, TRUE);
 }
 
@@ -259,11 +265,7 @@ static void event(WORD type, DWORD id, const wchar_t *fmt, ...) {
   if (!g_events) g_events = RegisterEventSourceW(NULL, EVENT_SOURCE);
   if (!g_events) return;
   wchar_t msg[1024];
-  va_list ap;
-  va_start(ap, fmt);
-  _vsnwprintf(msg, 1023, fmt, ap);
-  va_end(ap);
-  msg[1023] = 0;
+  FORMAT(msg, fmt);
   const wchar_t *strings[1] = {msg};
   ReportEventW(g_events, type, 0, id, NULL, 1, 0, strings, NULL);
 }
@@ -272,11 +274,7 @@ static void event(WORD type, DWORD id, const wchar_t *fmt, ...) {
  * quotes escaped as logfmt parsers (and the exporter's own lines) have them. */
 static void host_log(const char *level, const wchar_t *fmt, ...) {
   wchar_t msg[1024];
-  va_list ap;
-  va_start(ap, fmt);
-  _vsnwprintf(msg, 1023, fmt, ap);
-  va_end(ap);
-  msg[1023] = 0;
+  FORMAT(msg, fmt);
   wchar_t esc[2048];
   size_t j = 0;
   for (const wchar_t *p = msg; *p && j + 2 < 2048; p++) {
