@@ -86,9 +86,10 @@ function flagIn(modules: readonly CollectorModule[]): (name: string) => FlagSpec
  */
 const formLists = (modules: readonly CollectorModule[]): string[] => modules.flatMap((m) => m.flags.filter((f) => f.form).map((f) => f.name));
 
-const OFF: Record<Lang, string> = { zh: '关闭', en: 'Turn off: ' };
+/** A switch that turns a collector off, from the collector's form text ("The disk collector"). */
+const off = (lang: Lang, form: string): string => (lang === 'zh' ? `关闭${form}` : `Turn off ${form[0].toLowerCase()}${form.slice(1)}`);
 const LOOPBACK_NOTE: Record<Lang, string> = { zh: '（仅本机）', en: ' (loopback)' };
-const URL_DESC: Record<Lang, string> = { zh: '监控平台抓取指标的地址', en: 'URL the agent scrapes' };
+const URL_DESC: Record<Lang, string> = { zh: '监控平台拉取指标的地址', en: 'URL the agent scrapes' };
 const BOOL_NOTE: Record<Lang, string> = { zh: '（true/false）', en: ' (true/false)' };
 
 /** 5.1 config_schema.json: names starting with -- are rendered --name=value. */
@@ -109,16 +110,16 @@ export function configJson(lang: Lang, modules: readonly CollectorModule[] = COL
   const listen = flag('web.listen-address');
   const [host, port] = lang === 'zh' ? ['监听主机', '监听端口'] : ['Listen host', 'Listen port'];
   return [
-    { name: 'host', mode: 'collector', type: 'text', description: host, default: '127.0.0.1', visible: false },
-    { name: 'port', mode: 'collector', type: 'text', description: port, default: String(DEFAULT_PORT), visible: false },
-    { name: `--${listen.name}`, mode: 'opt_cmd', type: 'text', description: listen.form![lang], default: '${host}:${port}', required: true },
-    ...formLists(modules).map((n) => ({ name: `--${n}`, mode: 'opt_cmd', type: 'text', description: flag(n).form![lang], default: '' })),
+    { name: 'host', alias: host, mode: 'collector', type: 'text', description: host, default: '127.0.0.1', visible: false },
+    { name: 'port', alias: port, mode: 'collector', type: 'text', description: port, default: String(DEFAULT_PORT), visible: false },
+    { name: `--${listen.name}`, alias: listen.alias![lang], mode: 'opt_cmd', type: 'text', description: listen.form![lang], default: '${host}:${port}', required: true },
+    ...formLists(modules).map((n) => ({ name: `--${n}`, alias: flag(n).alias![lang], mode: 'opt_cmd', type: 'text', description: flag(n).form![lang], default: '' })),
     // A switch renders its name when true: for a collector on by default the switch offered is
     // the one that turns it off, for one off by default the one that turns it on.
-    ...modules.map(({ name: c, defaultEnabled }) =>
+    ...modules.map(({ name: c, defaultEnabled, noun }) =>
       defaultEnabled
-        ? { name: `--no-collector.${c}`, mode: 'opt_cmd', type: 'switch', description: `${OFF[lang]}${flag(`collector.${c}`).form![lang]}`, default: 'false' }
-        : { name: `--collector.${c}`, mode: 'opt_cmd', type: 'switch', description: flag(`collector.${c}`).form![lang], default: 'false' }),
+        ? { name: `--no-collector.${c}`, alias: lang === 'zh' ? `关闭${noun.zh}采集` : `Turn off ${noun.en}`, mode: 'opt_cmd', type: 'switch', description: off(lang, flag(`collector.${c}`).form![lang]), default: 'false' }
+        : { name: `--collector.${c}`, alias: flag(`collector.${c}`).alias![lang], mode: 'opt_cmd', type: 'switch', description: flag(`collector.${c}`).form![lang], default: 'false' }),
   ];
 }
 
@@ -154,10 +155,25 @@ const OS_NAME: Record<Os, string> = { linux: 'Linux', windows: 'Windows' };
 
 function metricLines(lang: Lang): string[] {
   return CATALOG.map((d) => {
-    const where = d.platforms ? ` (${(Object.keys(PLATFORM) as Os[]).filter((o) => d.platforms!.includes(PLATFORM[o])).map((o) => OS_NAME[o]).join(', ')}${lang === 'zh' ? ' 专有' : ' only'})` : '';
-    return `- \`${d.name}\`${where}: ${d.text[lang].help}`;
+    const oses = d.platforms ? (Object.keys(PLATFORM) as Os[]).filter((o) => d.platforms!.includes(PLATFORM[o])).map((o) => OS_NAME[o]).join(lang === 'zh' ? '、' : ', ') : '';
+    const where = !d.platforms ? '' : lang === 'zh' ? `（仅 ${oses}）` : ` (${oses} only)`;
+    return `- \`${d.name}\`${where}${lang === 'zh' ? '：' : ': '}${d.text[lang].help}`;
   });
 }
+
+/**
+ * What operators compare our figures with: bkmonitorbeat's built-in host metrics (BKDocs,
+ * Monitor 3.8, host_metrics.md), one line each, in both languages.
+ */
+export const BUILTIN: ReadonlyArray<Readonly<Record<Lang, string>>> = [
+  { zh: '`sys_memory_available_bytes` 即“应用程序内存可用量”（mem.usable）；`sys_memory_used_bytes` 即“应用程序内存使用量”（mem.used），而非“物理内存已用量”（mem.psc_used）；`sys_memory_used_ratio` 是 0 到 1 的比例，“应用程序内存使用占比”（mem.pct_used）是同一比例的百分数。',
+    en: '`sys_memory_available_bytes` is "mem.usable"; `sys_memory_used_bytes` is "mem.used" (total minus available), not "mem.psc_used"; `sys_memory_used_ratio` is 0 to 1 where "mem.pct_used" is the same share in percent.' },
+  { zh: '`sys_disk_available_bytes` 即“磁盘空闲大小”（disk.free，普通用户可用）；`sys_disk_free_bytes` 在 Linux 上还含为 root 保留的部分（通常为 5%），比 disk.free 大。`sys_disk_size_bytes`、`sys_disk_used_bytes` 即 disk.total、disk.used。',
+    en: '`sys_disk_available_bytes` is "disk.free" (what unprivileged users may use); `sys_disk_free_bytes` also counts root\'s reserve on Linux (usually 5%), so it is larger. `sys_disk_size_bytes` and `sys_disk_used_bytes` are disk.total and disk.used.' },
+  { zh: '`sys_swap_*` 即 swap.total、swap.free；Windows 为页面文件。',
+    en: '`sys_swap_*` are swap.total and swap.free; on Windows, the page files.' },
+];
+const builtinLines = (lang: Lang): string[] => BUILTIN.map((b) => `- ${b[lang]}`);
 
 function descriptionPart(lang: Lang): string[] {
   const listen = `127.0.0.1:${DEFAULT_PORT}${SCRAPE_PATH}`;
@@ -165,15 +181,20 @@ function descriptionPart(lang: Lang): string[] {
     return [
       `# ${DISPLAY_NAME.zh} ${VERSION}`,
       '',
-      '主机指标导出器：内存、各挂载点的磁盘使用，以及每个采集器的健康状况。某个挂载点挂起（如 NFS 服务器失联）时，抓取仍在限定时间内返回，该挂载点报告 sys_disk_device_error 1。',
+      'Linux 与 Windows 主机指标 Exporter：内存、各挂载点的磁盘使用，以及每个采集模块的健康状况。即使某个挂载点挂起（如 NFS 服务器失联），每次采集仍在时限内返回，该挂载点的 sys_disk_device_error 为 1。',
       '',
       `默认监听 ${listen}。`,
       '',
       '## 参数',
       '',
+      '- 监听地址：IP:端口，默认仅本机。',
       '- 不采集的挂载点：逗号分隔，含其下级目录，如 `/mnt/backup,/data/tmp`；Windows 写作 `D:` 或 `D:/mnt`。空格等其他字符写作 %XX（空格为 %20）。',
-      '- 不采集的文件系统类型：逗号分隔，如 `nfs,nfs4,cifs`。',
+      '- 不采集的文件系统类型：逗号分隔，如 `nfs,nfs4,cifs`；Windows 如 `FAT32`。',
       '- 关闭内存采集 / 关闭磁盘采集：开关。',
+      '',
+      '## 与蓝鲸内置主机指标的对应',
+      '',
+      ...builtinLines('zh'),
       '',
       '## 指标',
       '',
@@ -184,15 +205,20 @@ function descriptionPart(lang: Lang): string[] {
   return [
     `# ${DISPLAY_NAME.en} ${VERSION}`,
     '',
-    'Host metrics exporter: memory, disk usage per mount point, and the health of each collector. Scrapes answer in bounded time even when a mount hangs (that mount reports sys_disk_device_error 1).',
+    'Exporter of Linux and Windows host metrics: memory, disk usage per mount point, and the health of each collector. Every collection answers in bounded time even when a mount hangs (a dead NFS server, say): that mount reports sys_disk_device_error 1.',
     '',
     `Listens on ${listen} by default.`,
     '',
     '## Parameters',
     '',
-    '- Mount points to skip: comma-separated, each with everything below it, e.g. `/mnt/backup,/data/tmp`; on Windows `D:` or `D:/mnt`. Write other characters such as a space as %XX (%20).',
-    '- Filesystem types to skip: comma-separated, e.g. `nfs,nfs4,cifs`.',
-    '- Turn off the memory or the disk collector: switches.',
+    '- Listen address: IP:port, this host only by default.',
+    '- Skip mount points: comma-separated, each with everything below it, e.g. `/mnt/backup,/data/tmp`; on Windows `D:` or `D:/mnt`. Write other characters such as a space as %XX (%20).',
+    '- Skip FS types: comma-separated, e.g. `nfs,nfs4,cifs`; on Windows `FAT32`.',
+    '- Turn off memory / disk collector: switches.',
+    '',
+    '## Next to BlueKing\'s built-in host metrics',
+    '',
+    ...builtinLines('en'),
     '',
     '## Metrics',
     '',

@@ -1,5 +1,11 @@
-// Draws packaging/logo.png (155x65, BlueKing's logo size): a bar-chart mark and the name in a
-// pixel font. Run with `npm run logo`; the PNG is committed so packaging needs no drawing step.
+// Draws the logos; run with `npm run logo`. The PNGs are committed so packaging needs no drawing
+// step.
+// - packaging/logo.png (155x65, the 5.1 format's size): a bar-chart mark and the name in a pixel
+//   font.
+// - packaging/logo-square.png (156x156) for the bk-monitor tgz: bk-monitor's plugin editor shows
+//   a logo at 78x78, stretched, and its plugin list at 32x32 with background-size: cover, which
+//   cut 1.0's wide logo to its middle. The mark alone, square and large, reads at both sizes
+//   (156 is 78 at twice the pixel density).
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32, deflateSync } from 'node:zlib';
@@ -57,6 +63,31 @@ export function drawLogo(): Buffer {
   return encodePng(px, LOGO_W, LOGO_H);
 }
 
+export const SQUARE = 156;
+
+/** The bar-chart mark on a rounded navy square, filling it: no text, which 32 pixels cannot hold. */
+export function drawSquareLogo(size = SQUARE): Buffer {
+  const px = Buffer.alloc(size * size * 4);
+  const u = size / 78; // drawn on a 78-unit grid
+  const fill = (x0: number, y0: number, w: number, h: number, c: RGBA): void => {
+    for (let y = Math.round(y0 * u); y < Math.round((y0 + h) * u); y++) for (let x = Math.round(x0 * u); x < Math.round((x0 + w) * u); x++) px.set(c, (y * size + x) * 4);
+  };
+  const r = 14 * u;
+  for (let y = 0; y < size; y++) {
+    for (let x = 0; x < size; x++) {
+      const cx = x < r ? r - x - 0.5 : x >= size - r ? x + 0.5 - (size - r) : 0;
+      const cy = y < r ? r - y - 0.5 : y >= size - r ? y + 0.5 - (size - r) : 0;
+      if (cx * cx + cy * cy <= r * r) px.set([27, 42, 65, 255], (y * size + x) * 4);
+    }
+  }
+  // Three rising bars on a baseline, the last amber (a disk filling up), as on the wide logo.
+  fill(12, 60, 54, 4, [140, 160, 185, 255]);
+  fill(14, 38, 13, 22, [52, 199, 120, 255]);
+  fill(32, 26, 13, 34, [52, 199, 120, 255]);
+  fill(50, 12, 13, 48, [245, 176, 65, 255]);
+  return encodePng(px, size, size);
+}
+
 function chunk(type: string, data: Buffer): Buffer {
   const head = Buffer.alloc(8);
   head.writeUInt32BE(data.length, 0);
@@ -84,5 +115,6 @@ export function encodePng(rgba: Buffer, w: number, h: number): Buffer {
 
 if (require.main === module) {
   writeFileSync(join(ROOT, 'packaging', 'logo.png'), drawLogo());
-  console.log('packaging/logo.png written');
+  writeFileSync(join(ROOT, 'packaging', 'logo-square.png'), drawSquareLogo());
+  console.log('packaging/logo.png and packaging/logo-square.png written');
 }

@@ -115,7 +115,7 @@ export function tgzEntries(lang: Lang): Entry[] {
     file('info/config.json', json(configJson(lang))),
     file('info/metrics.json', json(metricsJson('bkmonitor', lang))),
     file('info/description.md', descriptionMd(lang)),
-    file('info/logo.png', packagingFile('logo.png')),
+    file('info/logo.png', packagingFile('logo-square.png')),
     file('info/release.md', releaseMd(lang)),
   ].sort((a, b) => a.name.localeCompare(b.name));
   const out: Entry[] = [];

@@ -10,6 +10,7 @@ import { DEFAULT_PORT } from '../src/cli';
 import { TGZ, ZIPS } from './package';
 import { windowsVersionStrings } from './dist';
 import { versionStrings } from './lib/pe-version';
+import { ruledOut } from '../src/metrics/glossary';
 
 const RESERVED_DIMENSIONS = new Set([
   'bk_target_ip', 'bk_target_cloud_id', 'bk_target_topo_level', 'bk_target_topo_id', 'bk_target_service_category_id',
@@ -133,13 +134,35 @@ function checkParam(p: Record<string, unknown>, at: string, bad: Report): void {
   if (p.type === 'switch' && p.default !== 'true' && p.default !== 'false') bad(`${at}: a switch's default must be "true" or "false"`);
 }
 
-function checkLogo(e: ArchiveEntry | undefined, where: string, bad: Report): void {
+/**
+ * The 5.1 format's logo is 155x65. bk-monitor's shows it at 78x78 (stretched) and at 32x32
+ * (background-size: cover, cropped to the middle): there it must be square, 78 pixels or more.
+ */
+function checkLogo(e: ArchiveEntry | undefined, where: string, shape: '5.1' | 'square', bad: Report): void {
   if (!e) return;
   const b = e.data;
   if (b.length < 24 || !b.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) return bad(`${where}: not a PNG image`);
   const w = b.readUInt32BE(16);
   const h = b.readUInt32BE(20);
-  if (w !== 155 || h !== 65) bad(`${where}: ${w}x${h}, must be 155x65`);
+  if (shape === '5.1' && (w !== 155 || h !== 65)) bad(`${where}: ${w}x${h}, must be 155x65`);
+  if (shape === 'square' && (w !== h || w < 78 || w > 512)) bad(`${where}: ${w}x${h}; bk-monitor shows it square at 78x78 and 32x32 (cropped to the middle): make it square, 78 to 512 pixels`);
+}
+
+/**
+ * A bk-monitor form parameter's label (the form shows `alias || name`: without one, operators
+ * read --collector.disk.skip-mount-points), in the language of its description.
+ */
+function checkAlias(p: Record<string, unknown>, at: string, bad: Report): void {
+  if (p.visible === false) return;
+  if (!str(p.alias) || !p.alias.trim()) return bad(`${at}: no alias: the collection form would show the raw name`);
+  if (p.alias.length > 20) bad(`${at}: alias "${p.alias}" is longer than 20 characters`);
+  const cjk = /[\u4e00-\u9fff]/;
+  if (str(p.description) && cjk.test(p.description) !== cjk.test(p.alias)) bad(`${at}: alias "${p.alias}" is not in the language of its description`);
+}
+
+/** Words of a Chinese descriptor that the glossary rules out (src/metrics/glossary.ts). */
+function checkWording(text: string, where: string, bad: Report): void {
+  for (const w of ruledOut(text)) bad(`${where}: ${w}`);
 }
 
 function checkZip51(buf: Buffer, bad: Report): void {
@@ -201,7 +224,8 @@ function checkZip51(buf: Buffer, bad: Report): void {
       if (listen && !/^(127\.0\.0\.1|localhost):\d+$/.test(String(listen.default))) bad('config_schema.json: --web.listen-address must default to 127.0.0.1 or localhost');
     }
   }
-  checkLogo(byName.get('logo.png'), 'logo.png', bad);
+  checkLogo(byName.get('logo.png'), 'logo.png', '5.1', bad);
+  for (const n of ['metrics.json', 'config_schema.json', 'description.md']) if (byName.has(n)) checkWording(byName.get(n)!.data.toString('utf8'), n, bad);
 }
 
 function checkTgz(buf: Buffer, bad: Report): void {
@@ -274,6 +298,7 @@ function checkTgz(buf: Buffer, bad: Report): void {
           if (!['collector', 'opt_cmd', 'pos_cmd', 'env'].includes(p.mode as string)) bad(`${pat}: mode ${JSON.stringify(p.mode)} is not collector, opt_cmd, pos_cmd or env`);
           if (!['text', 'password', 'switch', 'file', 'code', 'list'].includes(p.type as string)) bad(`${pat}: type ${JSON.stringify(p.type)} is not one BlueKing knows`);
           checkParam(p, pat, bad);
+          checkAlias(p, pat, bad);
           const hidden = p.name === 'host' || p.name === 'port';
           if ('visible' in p && !hidden) bad(`${pat}: only host and port may carry "visible"`);
         }
@@ -290,7 +315,11 @@ function checkTgz(buf: Buffer, bad: Report): void {
     if (metricsEntry && metrics !== undefined) checkMetrics(metrics, `${at}/info/metrics.json`, ['double', 'int', 'string'], bad);
     const release = get('info/release.md');
     if (release && release.data.toString('utf8').length > 100) bad(`${at}/info/release.md: more than 100 characters`);
-    checkLogo(get('info/logo.png'), `${at}/info/logo.png`, bad);
+    checkLogo(get('info/logo.png'), `${at}/info/logo.png`, 'square', bad);
+    for (const n of ['metrics.json', 'config.json', 'description.md']) {
+      const e = get(`info/${n}`);
+      if (e) checkWording(e.data.toString('utf8'), `${at}/info/${n}`, bad);
+    }
   }
   // The importer keeps one copy of each info/ file for the whole plugin, the last in archive
   // order: files that differ between OS folders lose all but one OS's version.

@@ -48,7 +48,7 @@ const DEFAULT_TIMEOUT = '5s';
 const WEB_FLAGS: readonly FlagSpec[] = [
   { name: 'web.listen-address', arg: '<address>', repeatable: true, defaultText: `:${DEFAULT_PORT}`, parse: parseListenAddress,
     help: 'Address to listen on for metrics and the landing page; repeat for several. ":port" means every interface.',
-    form: { en: 'Listen address (IP:port)', zh: '监听地址（IP:端口）' } },
+    form: { en: 'Listen address (IP:port)', zh: '监听地址（IP:端口）' }, alias: { en: 'Listen address', zh: '监听地址' } },
   { name: 'web.telemetry-path', arg: '<path>', defaultText: '/metrics', parse: telemetryPath, help: 'Path under which to expose metrics.' },
   { name: 'web.config.file', arg: '<file>',
     help: 'Web configuration file (exporter-toolkit format): TLS, client certificates, basic auth, extra headers. Re-read when it changes.' },
@@ -75,6 +75,7 @@ export function collectorSwitch(m: CollectorModule): FlagSpec {
     name: `collector.${m.name}`, negatable: true,
     help: `Enable the ${m.noun.en} collector (default: ${m.defaultEnabled ? 'enabled' : 'disabled'}; --no-collector.${m.name} disables it).`,
     form: { en: `The ${m.noun.en} collector`, zh: `${m.noun.zh}采集` },
+    alias: { en: `${m.noun.en[0].toUpperCase()}${m.noun.en.slice(1)} collector`, zh: `${m.noun.zh}采集` },
   };
 }
 

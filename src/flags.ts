@@ -34,6 +34,8 @@ export interface FlagSpec {
   readonly negatable?: boolean;
   /** What the BlueKing form says of it, at most 50 characters; flags without one are not offered there. */
   readonly form?: Readonly<Record<Lang, string>>;
+  /** The form field's label (bk-monitor shows `alias || name`), at most 15 characters. */
+  readonly alias?: Readonly<Record<Lang, string>>;
 }
 
 const MAX_DURATION_MS = 24 * 24 * 3600e3;

@@ -141,7 +141,9 @@ describe('Windows service under wine', { skip: wineSkip }, () => {
     return false;
   };
   const settings = (text: string) => writeFileSync(join(data, 'sys-exporter.yml'), text);
-  const logText = () => readdirSync(join(data, 'logs')).sort().map((f) => readFileSync(join(data, 'logs', f), 'utf8')).join('');
+  // Oldest first (sys-exporter.log.N ... .1, then the current log): what is written comes last.
+  const logAge = (f: string) => -Number(/\.(\d+)$/.exec(f)?.[1] ?? 0);
+  const logText = () => readdirSync(join(data, 'logs')).sort((a, b) => logAge(a) - logAge(b)).map((f) => readFileSync(join(data, 'logs', f), 'utf8')).join('');
   /** A test program of test/windows, built with mingw-w64 and started under wine. */
   const attacker = (name: string, ...args: string[]): ChildProcess => {
     const exe = join(work, `${name}.exe`);
@@ -403,6 +405,22 @@ describe('Windows service under wine', { skip: wineSkip }, () => {
       holder.kill();
       await ended(holder);
       wine('reg', 'delete', `${KEY}\\Parameters`, '/f');
+    }
+  });
+
+  it('opens its log again when it could not at start (1.0 logged nothing for that whole run)', async () => {
+    await netStop();
+    const holder = attacker('log-holder', '4', 'C:\\ProgramData\\sys-exporter\\logs\\sys-exporter.log', 'exclusive');
+    try {
+      await sleep(1500);
+      const r = host('start');
+      assert.equal(r.code, 0, r.out);
+      await ended(holder);
+      const before = logText().length;
+      assert.equal(host('stop').code, 0);
+      assert.match(logText().slice(before), /msg="stopping exporter-windows\.exe"/);
+    } finally {
+      holder.kill();
     }
   });
 

@@ -12,19 +12,19 @@ export * from './def';
 
 export const COLLECTOR_SUCCESS = def('exporter', 'gauge', 'sys_scrape_collector_success', '', ['Collector ok',
   '1 if the collector succeeded in the served collection, else 0.',
-  '采集器成功', '采集器在本次提供的采集中成功时为 1，否则为 0。'], ['collector']);
+  '采集模块是否成功', '该采集模块在本次返回的采集结果中成功时为 1，否则为 0。'], ['collector']);
 export const COLLECTOR_DURATION = def('exporter', 'gauge', 'sys_scrape_collector_duration_seconds', 'seconds', ['Collector time',
   'Time the collector took in the served collection, in seconds.',
-  '采集耗时', '采集器在本次提供的采集中的耗时（秒）。'], ['collector']);
+  '采集模块耗时', '该采集模块在本次返回的采集结果中所用的时间（秒）。'], ['collector']);
 export const COLLECTOR_ERRORS = def('exporter', 'counter', 'sys_scrape_collector_errors_total', '', ['Collector errs',
   'Collections in which the collector failed or missed its deadline, since the exporter started.',
-  '采集器失败次数', '自导出器启动以来，采集器失败或超时的采集次数。'], ['collector']);
+  '采集模块失败次数', '自 Exporter 启动以来，该采集模块失败或超时的采集次数。'], ['collector']);
 export const SNAPSHOT_AGE = def('exporter', 'gauge', 'sys_exporter_snapshot_age_seconds', 'seconds', ['Snapshot age',
   'Age of the served collection in seconds (near 0 when collecting on each scrape).',
-  '数据时效', '所提供的采集结果已过去的秒数（每次抓取时采集则接近 0）。']);
+  '数据时延', '所返回的采集结果距今的秒数（每次拉取时采集则接近 0）。']);
 export const BUILD_INFO = def('exporter', 'gauge', 'sys_exporter_build_info', '', ['Build info',
   'A metric with a constant value 1, labelled by the version and revision of sys-exporter, the runtime it runs on (node or bun) with the Node.js version it provides, and the platform.',
-  '版本信息', '恒为 1，标签为 sys-exporter 的版本、修订号、所用运行时（node 或 bun）及其提供的 Node.js 版本，以及平台。'],
+  '版本信息', '恒为 1，维度为 sys-exporter 的版本、修订号、所用运行时（node 或 bun）及其提供的 Node.js 版本、平台与架构。'],
   ['version', 'revision', 'nodejs_version', 'runtime', 'platform', 'arch']);
 
 // Standard process metrics. Their values come from prom-client's process collectors; the
@@ -32,35 +32,35 @@ export const BUILD_INFO = def('exporter', 'gauge', 'sys_exporter_build_info', ''
 // test checks that prom-client emits exactly these names).
 export const PROCESS_CPU_USER = def('process', 'counter', 'process_cpu_user_seconds_total', 'seconds', ['CPU user',
   'Total user CPU time spent by the exporter in seconds.',
-  '用户态 CPU', '导出器进程累计的用户态 CPU 时间（秒）。']);
+  '用户态 CPU 时间', 'Exporter 进程累计的用户态 CPU 时间（秒）。']);
 export const PROCESS_CPU_SYSTEM = def('process', 'counter', 'process_cpu_system_seconds_total', 'seconds', ['CPU system',
   'Total system CPU time spent by the exporter in seconds.',
-  '内核态 CPU', '导出器进程累计的内核态 CPU 时间（秒）。']);
+  '内核态 CPU 时间', 'Exporter 进程累计的内核态 CPU 时间（秒）。']);
 export const PROCESS_CPU = def('process', 'counter', 'process_cpu_seconds_total', 'seconds', ['CPU total',
   'Total user and system CPU time spent by the exporter in seconds.',
-  'CPU 总时间', '导出器进程累计的用户态与内核态 CPU 时间（秒）。']);
+  'CPU 总时间', 'Exporter 进程累计的用户态与内核态 CPU 时间（秒）。']);
 export const PROCESS_START_TIME = def('process', 'gauge', 'process_start_time_seconds', 'seconds', ['Start time',
   'Start time of the exporter process since the Unix epoch in seconds.',
-  '启动时间', '导出器进程的启动时间（Unix 时间戳，秒）。']);
+  '启动时间', 'Exporter 进程的启动时间（Unix 时间戳，秒）。']);
 export const PROCESS_RSS = def('process', 'gauge', 'process_resident_memory_bytes', 'bytes', ['Exporter RSS',
   'Resident memory size of the exporter process in bytes.',
-  '常驻内存', '导出器进程的常驻内存（字节）。']);
+  '常驻内存', 'Exporter 进程的常驻内存（字节）。']);
 export const PROCESS_VSZ = def('process', 'gauge', 'process_virtual_memory_bytes', 'bytes', ['Exporter VSZ',
   'Virtual memory size of the exporter process in bytes.',
-  '虚拟内存', '导出器进程的虚拟内存大小（字节）。'], [], LINUX_ONLY);
+  '虚拟内存', 'Exporter 进程的虚拟内存大小（字节）。'], [], LINUX_ONLY);
 export const PROCESS_HEAP = def('process', 'gauge', 'process_heap_bytes', 'bytes', ['Exporter heap',
   'Data segment size (VmData) of the exporter process in bytes.',
-  '数据段大小', '导出器进程的数据段大小 VmData（字节）。'], [], LINUX_ONLY);
+  '数据段大小', 'Exporter 进程的数据段大小 VmData（字节）。'], [], LINUX_ONLY);
 export const PROCESS_OPEN_FDS = def('process', 'gauge', 'process_open_fds', '', ['Open fds',
   'Number of open file descriptors of the exporter process.',
-  '打开的文件数', '导出器进程打开的文件描述符数。'], [], LINUX_ONLY);
+  '打开的文件描述符数', 'Exporter 进程打开的文件描述符数。'], [], LINUX_ONLY);
 export const PROCESS_MAX_FDS = def('process', 'gauge', 'process_max_fds', '', ['Max fds',
   'Maximum number of open file descriptors of the exporter process.',
-  '文件数上限', '导出器进程可打开的文件描述符数上限。'], [], LINUX_ONLY);
+  '文件描述符上限', 'Exporter 进程可打开的文件描述符数上限。'], [], LINUX_ONLY);
 
 /** What BlueKing shows for each label of the exporter's own families. */
 const EXPORTER_LABEL_TEXT: Readonly<Record<string, Texts15>> = {
-  collector: { en: 'Collector', zh: '采集器' },
+  collector: { en: 'Collector', zh: '采集模块' },
   wmi_query: { en: 'WMI query', zh: 'WMI 查询' },
   version: { en: 'Version', zh: '版本' },
   revision: { en: 'Revision', zh: '修订号' },
@@ -95,7 +95,7 @@ export function catalogOf(modules: readonly CollectorModule[]): Catalog {
   for (const m of modules) Object.assign(labelText, m.labelText ?? {});
   const sourceText: Record<string, Texts15> = Object.fromEntries(modules.map((m) => [m.name, m.title]));
   sourceText.exporter = { en: 'Scrape health', zh: '采集健康' };
-  sourceText.process = { en: 'Exporter proc', zh: '导出器进程' };
+  sourceText.process = { en: 'Exporter proc', zh: 'Exporter 进程' };
   for (const f of families) for (const l of f.labels) if (!labelText[l]) throw new Error(`label ${l} of ${f.name} has no text`);
   return Object.freeze({ families: Object.freeze(families), labelText, sourceText });
 }

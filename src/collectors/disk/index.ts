@@ -180,10 +180,12 @@ const DISK_FLAGS: readonly FlagSpec[] = [
     help: 'Regular expression of drive types to leave out: unknown, no_root_dir, removable, fixed, remote, cdrom, ramdisk.' },
   { name: 'collector.disk.skip-mount-points', arg: '<list>', defaultText: '', parse: mountPointList,
     help: 'Comma-separated mount points to leave out, with everything mounted below them (e.g. /mnt/backup,/data/tmp; D:,E:/mnt on Windows), on top of the exclude regex. Write other characters than letters, digits and /._:+- as %XX (a space is %20).',
-    form: { en: 'Mount points to skip (and below): /mnt/a,/data', zh: '不采集的挂载点（含其下级），逗号分隔，如 /mnt/a,/data' } },
+    form: { en: 'Skip these and below: /mnt/a,/data; Windows D:,E:', zh: '不采集的挂载点（含其下级），逗号分隔，如 /mnt/a,/data；Windows 如 D:,E:' },
+    alias: { en: 'Skip mount points', zh: '不采集的挂载点' } },
   { name: 'collector.disk.skip-fs-types', arg: '<list>', defaultText: '', parse: fsTypeList,
     help: 'Comma-separated filesystem types to leave out (e.g. nfs,nfs4,cifs,tmpfs), on top of the exclude regex.',
-    form: { en: 'Filesystem types to skip: nfs,cifs', zh: '不采集的文件系统类型，逗号分隔，如 nfs,cifs' } },
+    form: { en: 'Filesystem types to skip: nfs,cifs; Windows FAT32', zh: '不采集的文件系统类型，逗号分隔，如 nfs,cifs；Windows 如 FAT32' },
+    alias: { en: 'Skip FS types', zh: '不采集的文件系统类型' } },
 ];
 
 /** The mount filter the disk flags describe (`flag` gives a parsed flag value by name). */

@@ -9,41 +9,41 @@ export const WINDOWS_DISK_LABELS = ['mountpoint'] as const;
 
 export const DISK_SIZE = def('disk', 'gauge', 'sys_disk_size_bytes', 'bytes', ['Disk size',
   'Filesystem size in bytes.',
-  '磁盘容量', '文件系统容量（字节）。'], DISK_LABELS);
+  '磁盘总空间', '文件系统的总空间（字节），即蓝鲸内置指标“磁盘总空间大小”（disk.total）。'], DISK_LABELS);
 export const DISK_FREE = onWindows(def('disk', 'gauge', 'sys_disk_free_bytes', 'bytes', ['Disk free',
   'Free space in bytes, including space reserved for root.',
-  '磁盘空闲', '空闲空间（字节）。Linux 含为 root 保留的部分；Windows 为卷上的全部空闲空间，不计配额。'], DISK_LABELS),
+  '磁盘空闲空间', '空闲空间（字节）。Linux 含为 root 保留的部分，比蓝鲸内置的“磁盘空闲大小”（disk.free，普通用户可用）大，后者对应 sys_disk_available_bytes；Windows 为卷上的全部空闲空间，不计配额。'], DISK_LABELS),
 'Free space on the volume in bytes, whatever a disk quota leaves the exporter\'s account.');
 export const DISK_AVAILABLE = onWindows(def('disk', 'gauge', 'sys_disk_available_bytes', 'bytes', ['Disk avail',
   'Space available to unprivileged users in bytes.',
-  '磁盘可用', '普通用户可用的空间（字节）。Windows 为导出器所用账户在磁盘配额内可用的空间。'], DISK_LABELS),
+  '磁盘可用空间', '普通用户可用的空间（字节），即蓝鲸内置的“磁盘空闲大小”（disk.free）；Windows 为 Exporter 所用账户在磁盘配额内可用的空间。'], DISK_LABELS),
 'Space available to the exporter\'s account in bytes, after any disk quota (without quotas, the free space).');
 export const DISK_USED = def('disk', 'gauge', 'sys_disk_used_bytes', 'bytes', ['Disk used',
   'Used space in bytes: size minus free.',
-  '磁盘已用', '已用空间（字节）：容量减空闲。'], DISK_LABELS);
+  '磁盘已用空间', '已用空间（字节）：总空间减空闲空间，即蓝鲸内置的“磁盘已用空间大小”（disk.used）。'], DISK_LABELS);
 export const DISK_USED_RATIO = def('disk', 'gauge', 'sys_disk_used_ratio', 'ratio', ['Disk used pct',
   'Share of the filesystem in use, from 0 to 1, as df shows it: used divided by used plus available.',
-  '磁盘使用率', '文件系统使用率，0 到 1，与 df 一致：已用除以（已用加可用）。'], DISK_LABELS);
+  '磁盘使用率', '文件系统使用率，0 到 1，与 df 的 Use% 一致：已用除以（已用加可用），不计 root 保留的部分。'], DISK_LABELS);
 export const DISK_FILES = def('disk', 'gauge', 'sys_disk_files', '', ['Inodes total',
   'Total number of file nodes (inodes) in the filesystem.',
-  'inode 总数', '文件系统的文件节点（inode）总数。'], DISK_LABELS, LINUX_ONLY);
+  'inode 总数', '文件系统的 inode 总数。'], DISK_LABELS, LINUX_ONLY);
 export const DISK_FILES_FREE = def('disk', 'gauge', 'sys_disk_files_free', '', ['Inodes free',
   'Number of free file nodes (inodes) in the filesystem.',
-  'inode 空闲数', '文件系统中空闲的文件节点（inode）数。'], DISK_LABELS, LINUX_ONLY);
+  'inode 空闲数', '文件系统中空闲的 inode 数。'], DISK_LABELS, LINUX_ONLY);
 export const DISK_READONLY = onWindows(def('disk', 'gauge', 'sys_disk_readonly', '', ['Disk read-only',
   '1 if the filesystem is mounted read-only, else 0.',
-  '只读挂载', '文件系统以只读方式挂载时为 1，否则为 0。Windows 取自 WMI：卷所在分区或磁盘为只读时为 1；WMI 未应答时不输出。'], DISK_LABELS),
+  '是否只读挂载', '文件系统以只读方式挂载时为 1，否则为 0。Windows 取自 WMI：卷所在分区或磁盘为只读时为 1；WMI 未应答时不输出。'], DISK_LABELS),
 '1 if the volume\'s partition or disk is read-only (WMI\'s storage classes), else 0; left out while WMI has not described the volume.');
 export const DISK_DEVICE_ERROR = def('disk', 'gauge', 'sys_disk_device_error', '', ['Disk error',
   '1 if the filesystem could not be queried in this scrape (statfs failed or did not return in time), else 0.',
-  '磁盘查询失败', '本次采集未能查询该文件系统（statfs 失败或未及时返回）时为 1，否则为 0。'], DISK_LABELS);
+  '是否查询失败', '本次采集未能查询该文件系统（statfs 失败或未在时限内返回）时为 1，否则为 0。'], DISK_LABELS);
 export const DISK_HUNG_STATFS = def('disk', 'gauge', 'sys_disk_hung_statfs_calls', '', ['Hung statfs',
   'statfs calls outstanding for longer than --collector.timeout (hung mounts); each holds a thread or a probe process until it returns.',
-  '挂起的查询数', '超过 --collector.timeout 仍未返回的 statfs 调用数（挂起的挂载点）；每个占用一个线程或探测进程，直到返回。']);
+  '挂起的 statfs 调用数', '超过 --collector.timeout 仍未返回的 statfs 调用数（挂载点挂起时出现）；每个调用占用一个线程或一个探测进程，直到返回。']);
 
 export const DISK_INFO = def('disk', 'gauge', 'sys_disk_info', '', ['Volume info',
   'Windows: 1 for each volume WMI lists, labelled by its device (volume GUID path or network share), filesystem and drive type. Join on mountpoint.',
-  '卷信息', 'Windows：WMI 列出的每个卷恒为 1，维度为设备名（卷 GUID 路径或网络共享）、文件系统与驱动器类型。按挂载点关联。'], ['device', 'fstype', 'drive_type', 'mountpoint'], WINDOWS_ONLY);
+  '卷信息', 'WMI 列出的每个卷恒为 1，维度为设备名（卷 GUID 路径或网络共享）、文件系统类型与驱动器类型，可按挂载点与其他磁盘指标关联。'], ['device', 'fstype', 'drive_type', 'mountpoint'], WINDOWS_ONLY);
 
 /** In exposition order. */
 export const DISK_FAMILIES = [
@@ -53,7 +53,7 @@ export const DISK_FAMILIES = [
 
 /** What BlueKing shows for the disk labels (dimensions there). */
 export const DISK_LABEL_TEXT: Readonly<Record<string, Texts15>> = {
-  device: { en: 'Device', zh: '设备' },
+  device: { en: 'Device', zh: '设备名' },
   fstype: { en: 'FS type', zh: '文件系统类型' },
   drive_type: { en: 'Drive type', zh: '驱动器类型' },
   mountpoint: { en: 'Mount point', zh: '挂载点' },
