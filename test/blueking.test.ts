@@ -164,7 +164,7 @@ describe('bk-monitor import', () => {
     }
     const desc = imported.info.get('description.md')!.toString();
     assert.ok(cjk.test(desc.slice(0, 200)), 'description.md starts in Chinese');
-    assert.ok(desc.indexOf('Host metrics exporter') > desc.search(cjk), 'English after Chinese');
+    assert.ok(desc.indexOf('Exporter of Linux and Windows host metrics') > desc.search(cjk), 'English after Chinese');
   });
 });
 
