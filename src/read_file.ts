@@ -1,7 +1,22 @@
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 
 /** Config, web config and PEM files are a few KiB; anything past this is not one. */
 export const MAX_CONFIG_BYTES = 1024 * 1024;
+
+/**
+ * Opens a file for reading only if it is a regular file (procfs' files are): a FIFO would block
+ * the open, and so the event loop, until a writer came (O_NONBLOCK opens it at once, and fstat
+ * then refuses it), and a character device such as /dev/zero or /dev/urandom never ends. Throws
+ * EFTYPE naming what the file is instead.
+ */
+export function openRegular(path: string): number {
+  const fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+  const st = fstatSync(fd);
+  if (st.isFile()) return fd;
+  closeSync(fd);
+  const kind = st.isFIFO() ? 'a FIFO' : st.isCharacterDevice() ? 'a character device' : st.isBlockDevice() ? 'a block device' : st.isSocket() ? 'a socket' : st.isDirectory() ? 'a directory' : 'not a regular file';
+  throw Object.assign(new Error(`${path} is ${kind}, not a regular file`), { code: 'EFTYPE' });
+}
 
 /**
  * A configuration file's bytes, at most `max` of them: `--config.file=/dev/zero` or a huge
@@ -10,7 +25,7 @@ export const MAX_CONFIG_BYTES = 1024 * 1024;
  * Throws with the errno code (ENOENT, EACCES...) or the limit in the message.
  */
 export function readBounded(path: string, max = MAX_CONFIG_BYTES): Buffer {
-  const fd = openSync(path, 'r');
+  const fd = openRegular(path);
   try {
     const chunks: Buffer[] = [];
     let total = 0;
@@ -20,7 +35,7 @@ export function readBounded(path: string, max = MAX_CONFIG_BYTES): Buffer {
       if (n === 0) break;
       chunks.push(chunk.subarray(0, n));
       total += n;
-      if (total > max) throw Object.assign(new Error(`larger than ${max / 1024 / 1024} MiB, not a configuration file`), { code: 'EFBIG' });
+      if (total > max) throw Object.assign(new Error(`larger than ${max / 1024 / 1024} MiB`), { code: 'EFBIG' });
     }
     return Buffer.concat(chunks, total);
   } finally {

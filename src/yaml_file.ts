@@ -20,7 +20,7 @@ export function readYamlMapping(file: string): Record<string, unknown> {
     text = decodeText(readBounded(file));
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    throw new YamlFileError('read', e.code === 'EFBIG' ? e.message : (e.code ?? errorMessage(err)));
+    throw new YamlFileError('read', e.code === 'EFBIG' || e.code === 'EFTYPE' ? e.message : (e.code ?? errorMessage(err)));
   }
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const YAML = require('yaml') as typeof import('yaml');

@@ -74,7 +74,7 @@ function read(path: string, what: string): Buffer {
     return readBounded(path);
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    throw new Error(`${what}cannot read it (${e.code === 'EFBIG' ? e.message : (e.code ?? String(err))})`);
+    throw new Error(`${what}cannot read it (${e.code === 'EFBIG' || e.code === 'EFTYPE' ? e.message : (e.code ?? String(err))})`);
   }
 }
 

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -55,7 +56,12 @@ describe('bad input exits 2 with one line naming the culprit, before binding', (
   it('a malformed %XX in a skip list', () => assertUsageError(['--collector.disk.skip-mount-points=/a%2'], /malformed %XX/));
   it('a filesystem type with a shell character', () => assertUsageError(['--collector.disk.skip-fs-types=nfs;rm'], /--collector\.disk\.skip-fs-types.*nfs;rm/));
   it('a timeout longer than a timer can hold', () => assertUsageError(['--collector.timeout=25d'], /--collector\.timeout.*at most 24d/));
-  it('a config file that never ends', () => assertUsageError(['--config.file=/dev/zero'], /\/dev\/zero: larger than 1 MiB/));
+  it('a config file that never ends', () => assertUsageError(['--config.file=/dev/zero'], /\/dev\/zero is a character device, not a regular file/));
+  it('a config file that is a FIFO (1.0 blocked in open() for good)', () => {
+    const fifo = join(dir, 'config.fifo');
+    execFileSync('mkfifo', [fifo]);
+    assertUsageError([`--config.file=${fifo}`], /config\.fifo is a FIFO, not a regular file/);
+  });
   it('a bad config value where the command line sets the flag too', () =>
     assertUsageError([`--config.file=${configFile('both.yml', 'collector.timeout: soon\n')}`, '--collector.timeout=3s'], /both\.yml: key "collector\.timeout".*soon/));
   it('a regex in JavaScript syntax that RE2 (node_exporter) refuses', () => assertUsageError(['--collector.disk.mount-points-exclude=(?<=a)b'], /--collector\.disk\.mount-points-exclude.*RE2/));

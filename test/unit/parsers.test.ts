@@ -1,11 +1,14 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parseListenAddress } from '../../src/cli';
 import { DEFAULT_FS_TYPES_EXCLUDE, DEFAULT_MOUNT_POINTS_EXCLUDE } from '../../src/collectors/disk';
-import { decodeOctal, filterMounts, parseMountinfo, rootfsPrefix, stripRootfs } from '../../src/collectors/disk/mounts_linux';
-import { parseMeminfo, parseZoneinfo } from '../../src/collectors/memory/memory_linux';
+import { decodeOctal, filterMounts, MountinfoReader, parseMountinfo, rootfsPrefix, stripRootfs } from '../../src/collectors/disk/mounts_linux';
+import { parseMeminfo, parseZoneinfo, readMeminfo } from '../../src/collectors/memory/memory_linux';
+import { loadWebConfig } from '../../src/http/webconfig';
 import { parseDuration, formatDuration } from '../../src/duration';
 import { acceptsGzip, negotiateFormat } from '../../src/http/negotiate';
 import { formatLine } from '../../src/log';
@@ -235,5 +238,29 @@ describe('logs', () => {
     const line = formatLine('json', 'warn', 'x\ny', { k: 'v' }, now);
     assert.ok(!line.includes('\n'));
     assert.deepEqual(JSON.parse(line), { ts: '2026-01-02T03:04:05.000Z', level: 'warn', msg: 'x\ny', k: 'v' });
+  });
+});
+
+describe('special files where procfs or a config file should be (1.0 froze or grew to 1.5 GB)', () => {
+  it('refuses a FIFO or a character device at once, naming it, and reads nothing from it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sysexp-special-'));
+    try {
+      execFileSync('mkfifo', [join(dir, 'meminfo')]);
+      mkdirSync(join(dir, '1'));
+      symlinkSync('/dev/urandom', join(dir, '1', 'mountinfo'));
+      mkdirSync(join(dir, 'self'));
+      symlinkSync('/dev/zero', join(dir, 'self', 'mountinfo'));
+      const t0 = Date.now();
+      assert.throws(() => readMeminfo(dir), /meminfo is a FIFO, not a regular file/);
+      const reader = new MountinfoReader(dir);
+      assert.throws(() => reader.read(), /is a character device, not a regular file/);
+      assert.throws(() => loadWebConfig(join(dir, 'meminfo')), /^Error: web config .*meminfo: cannot read it \(.*meminfo is a FIFO, not a regular file\)$/);
+      assert.ok(Date.now() - t0 < 1000, 'no open blocked');
+      // A regular file still reads, procfs' own included.
+      assert.ok(readMeminfo('/proc').total > 0);
+      assert.ok(new MountinfoReader('/proc').read().length > 0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,4 +1,5 @@
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, readSync } from 'node:fs';
+import { openRegular } from '../../read_file';
 import { join } from 'node:path';
 import type { Pattern } from '../../flags';
 
@@ -128,6 +129,8 @@ export function parseMountinfo(content: string | Buffer, root: Buffer = Buffer.a
  * from the start) into a buffer that is reused: no open, fstat, close or allocation per read.
  * `read` returns the same Buffer object for as long as the table's bytes do not change.
  */
+const MOUNTINFO_MAX = 64 * 1024 * 1024;
+
 export class MountinfoReader {
   private fd: number | undefined;
   private scratch = Buffer.allocUnsafe(16 * 1024);
@@ -156,9 +159,9 @@ export class MountinfoReader {
   private open(): number {
     if (this.fd !== undefined) return this.fd;
     try {
-      this.fd = openSync(join(this.procfs, '1', 'mountinfo'), 'r');
+      this.fd = openRegular(join(this.procfs, '1', 'mountinfo'));
     } catch {
-      this.fd = openSync(join(this.procfs, 'self', 'mountinfo'), 'r');
+      this.fd = openRegular(join(this.procfs, 'self', 'mountinfo'));
     }
     return this.fd;
   }
@@ -168,6 +171,8 @@ export class MountinfoReader {
     let n = 0;
     for (;;) {
       if (n === this.scratch.length) {
+        // 100,000 mounts are about 15 MB: past 64 MiB it is not a mount table.
+        if (n >= MOUNTINFO_MAX) throw Object.assign(new Error(`mountinfo larger than ${MOUNTINFO_MAX / 1024 / 1024} MiB`), { code: 'EFBIG' });
         const bigger = Buffer.allocUnsafe(this.scratch.length * 2);
         this.scratch.copy(bigger, 0, 0, n);
         this.scratch = bigger;

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readBounded } from '../../read_file';
 import { join } from 'node:path';
 import type { MemoryStats } from './index';
 
@@ -99,11 +99,17 @@ export function parseMeminfo(text: string, zoneinfo?: () => string | undefined):
 /** Kernels without MemAvailable run on x86 with 4 KiB pages. */
 const PAGE_SIZE = 4096;
 
-/** Synchronous read: procfs answers from kernel memory and never blocks on I/O. */
+/** Bound of meminfo and zoneinfo (zoneinfo grows with NUMA nodes and CPUs: about 1 MiB on 256). */
+const PROC_MAX = 16 * 1024 * 1024;
+
+/**
+ * Synchronous read: procfs answers from kernel memory and never blocks on I/O. Only regular
+ * files, bounded (--path.procfs could point at a FIFO or /dev/zero: see readBounded).
+ */
 export function readMeminfo(procfs: string): MemoryStats {
-  return parseMeminfo(readFileSync(join(procfs, 'meminfo'), 'utf8'), () => {
+  return parseMeminfo(readBounded(join(procfs, 'meminfo'), PROC_MAX).toString('utf8'), () => {
     try {
-      return readFileSync(join(procfs, 'zoneinfo'), 'utf8');
+      return readBounded(join(procfs, 'zoneinfo'), PROC_MAX).toString('utf8');
     } catch {
       return undefined;
     }
