@@ -166,12 +166,12 @@ function metricLines(lang: Lang): string[] {
  * Monitor 3.8, host_metrics.md), one line each, in both languages.
  */
 export const BUILTIN: ReadonlyArray<Readonly<Record<Lang, string>>> = [
-  { zh: '`sys_memory_available_bytes` 即“应用程序内存可用量”（mem.usable）；`sys_memory_used_bytes` 即“应用程序内存使用量”（mem.used），而非“物理内存已用量”（mem.psc_used）；`sys_memory_used_ratio` 是 0 到 1 的比例，“应用程序内存使用占比”（mem.pct_used）是同一比例的百分数。',
-    en: '`sys_memory_available_bytes` is "mem.usable"; `sys_memory_used_bytes` is "mem.used" (total minus available), not "mem.psc_used"; `sys_memory_used_ratio` is 0 to 1 where "mem.pct_used" is the same share in percent.' },
-  { zh: '`sys_disk_available_bytes` 即“磁盘空闲大小”（disk.free，普通用户可用）；`sys_disk_free_bytes` 在 Linux 上还含为 root 保留的部分（通常为 5%），比 disk.free 大。`sys_disk_size_bytes`、`sys_disk_used_bytes` 即 disk.total、disk.used。',
-    en: '`sys_disk_available_bytes` is "disk.free" (what unprivileged users may use); `sys_disk_free_bytes` also counts root\'s reserve on Linux (usually 5%), so it is larger. `sys_disk_size_bytes` and `sys_disk_used_bytes` are disk.total and disk.used.' },
-  { zh: '`sys_swap_*` 即 swap.total、swap.free；Windows 为页面文件。',
-    en: '`sys_swap_*` are swap.total and swap.free; on Windows, the page files.' },
+  { zh: '`sys_memory_available_bytes` 即“应用程序内存可用量”（mem.usable）；`sys_memory_used_bytes` 即“应用程序内存使用量”（mem.used），而非“物理内存已用量”（mem.psc_used，物理内存总大小减物理内存空闲量 mem.free，含缓存，通常更大）；`sys_memory_used_ratio` 是 0 到 1 的比例，“应用程序内存使用占比”（mem.pct_used）是同一比例的百分数。',
+    en: '`sys_memory_available_bytes` is "mem.usable"; `sys_memory_used_bytes` is "mem.used" (total minus available), not "mem.psc_used" (total minus mem.free, page cache included, usually larger); `sys_memory_used_ratio` is 0 to 1 where "mem.pct_used" is the same share in percent.' },
+  { zh: 'Linux 上 `sys_disk_available_bytes` 即“磁盘空闲大小”（disk.free，普通用户可用），`sys_disk_free_bytes` 还含为 root 保留的部分（ext4 默认 5%），大于或等于 disk.free；Windows 上 disk.free 为卷上全部空闲空间，对应 `sys_disk_free_bytes`（未启用磁盘配额时两者相同）。`sys_disk_size_bytes`、`sys_disk_used_bytes` 即“磁盘总空间大小”（disk.total）、“磁盘已用空间大小”（disk.used）。',
+    en: 'On Linux `sys_disk_available_bytes` is "disk.free" (what unprivileged users may use), and `sys_disk_free_bytes` also counts root\'s reserve (5% by default on ext4), so it is larger or equal; on Windows disk.free is all free space on the volume, `sys_disk_free_bytes` (the same as available without disk quotas). `sys_disk_size_bytes` and `sys_disk_used_bytes` are disk.total and disk.used.' },
+  { zh: 'Linux 上 `sys_swap_total_bytes`、`sys_swap_free_bytes` 即“SWAP 总量”（swap.total）、“SWAP 空闲量”（swap.free）；Windows 上为页面文件，蓝鲸内置无对应指标。',
+    en: 'On Linux `sys_swap_total_bytes` and `sys_swap_free_bytes` are swap.total and swap.free; on Windows they are the page files, which the built-in metrics do not report.' },
 ];
 const builtinLines = (lang: Lang): string[] => BUILTIN.map((b) => `- ${b[lang]}`);
 
@@ -181,15 +181,15 @@ function descriptionPart(lang: Lang): string[] {
     return [
       `# ${DISPLAY_NAME.zh} ${VERSION}`,
       '',
-      'Linux 与 Windows 主机指标 Exporter：内存、各挂载点的磁盘使用，以及每个采集模块的健康状况。即使某个挂载点挂起（如 NFS 服务器失联），每次采集仍在时限内返回，该挂载点的 sys_disk_device_error 为 1。',
+      'Linux 与 Windows 主机指标 Exporter：内存、各挂载点的磁盘空间，以及每个采集模块的采集状态。即使某个挂载点挂起（如 NFS 服务器失联），每次采集仍会在超时时间内返回，并将该挂载点的 sys_disk_device_error 置为 1。',
       '',
       `默认监听 ${listen}。`,
       '',
       '## 参数',
       '',
-      '- 监听地址：IP:端口，默认仅本机。',
+      `- 监听地址：IP:端口，默认 127.0.0.1:${DEFAULT_PORT}（仅本机）；平台按此地址拉取，请勿修改。`,
       '- 不采集的挂载点：逗号分隔，含其下级目录，如 `/mnt/backup,/data/tmp`；Windows 写作 `D:` 或 `D:/mnt`。空格等其他字符写作 %XX（空格为 %20）。',
-      '- 不采集的文件系统类型：逗号分隔，如 `nfs,nfs4,cifs`；Windows 如 `FAT32`。',
+      '- 不采集的文件系统类型：逗号分隔，如 `nfs,nfs4,cifs`（NFSv4 挂载的类型是 nfs4）；Windows 如 `FAT32`。',
       '- 关闭内存采集 / 关闭磁盘采集：开关。',
       '',
       '## 与蓝鲸内置主机指标的对应',
@@ -211,7 +211,7 @@ function descriptionPart(lang: Lang): string[] {
     '',
     '## Parameters',
     '',
-    '- Listen address: IP:port, this host only by default.',
+    `- Listen address: IP:port, 127.0.0.1:${DEFAULT_PORT} (this host only) by default; the platform scrapes that address: leave it as it is.`,
     '- Skip mount points: comma-separated, each with everything below it, e.g. `/mnt/backup,/data/tmp`; on Windows `D:` or `D:/mnt`. Write other characters such as a space as %XX (%20).',
     '- Skip FS types: comma-separated, e.g. `nfs,nfs4,cifs`; on Windows `FAT32`.',
     '- Turn off memory / disk collector: switches.',

@@ -48,7 +48,7 @@ const DEFAULT_TIMEOUT = '5s';
 const WEB_FLAGS: readonly FlagSpec[] = [
   { name: 'web.listen-address', arg: '<address>', repeatable: true, defaultText: `:${DEFAULT_PORT}`, parse: parseListenAddress,
     help: 'Address to listen on for metrics and the landing page; repeat for several. ":port" means every interface.',
-    form: { en: 'Listen address (IP:port)', zh: '监听地址（IP:端口）' }, alias: { en: 'Listen address', zh: '监听地址' } },
+    form: { en: 'IP:port the platform scrapes; keep it', zh: 'Exporter 监听的 IP:端口，与平台拉取地址一致，勿改' }, alias: { en: 'Listen address', zh: '监听地址' } },
   { name: 'web.telemetry-path', arg: '<path>', defaultText: '/metrics', parse: telemetryPath, help: 'Path under which to expose metrics.' },
   { name: 'web.config.file', arg: '<file>',
     help: 'Web configuration file (exporter-toolkit format): TLS, client certificates, basic auth, extra headers. Re-read when it changes.' },

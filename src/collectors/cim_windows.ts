@@ -335,7 +335,7 @@ export class CimFeed {
 // The feed's own family; the catalog lists it with the exporter's.
 export const WMI_UP = def('exporter', 'gauge', 'sys_windows_wmi_up', '', ['WMI up',
   'Windows: 1 if the WMI query answered within three intervals, else 0. Without volumes, disks come from probing drive letters only (no mounted folders, file systems or drive types); without memory, the page file and commit families are left out. The log says why.',
-  'WMI 是否可用', '该 WMI 查询在三个周期内有应答时为 1，否则为 0。volumes 不可用时磁盘仅来自盘符探测（无挂载文件夹、文件系统与驱动器类型）；memory 不可用时不输出页面文件与提交内存指标。原因见日志。'], ['wmi_query'], WINDOWS_ONLY);
+  'WMI 是否可用', '该 WMI 查询在最近三个 WMI 查询周期内有应答时为 1，否则为 0。wmi_query 为 volumes 的查询不可用时，磁盘仅来自盘符探测（不含挂载到文件夹的卷、文件系统类型与驱动器类型）；memory 不可用时不输出页面文件与提交内存指标。原因见日志。'], ['wmi_query'], WINDOWS_ONLY);
 
 /** sys_windows_wmi_up per query, a part of every collection where a collector uses the feed. */
 export class WmiHealth implements Collector {

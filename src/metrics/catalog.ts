@@ -12,16 +12,16 @@ export * from './def';
 
 export const COLLECTOR_SUCCESS = def('exporter', 'gauge', 'sys_scrape_collector_success', '', ['Collector ok',
   '1 if the collector succeeded in the served collection, else 0.',
-  '采集模块是否成功', '该采集模块在本次返回的采集结果中成功时为 1，否则为 0。'], ['collector']);
+  '采集模块是否采集成功', '本次返回的采集结果中，该采集模块采集成功为 1，否则为 0。'], ['collector']);
 export const COLLECTOR_DURATION = def('exporter', 'gauge', 'sys_scrape_collector_duration_seconds', 'seconds', ['Collector time',
   'Time the collector took in the served collection, in seconds.',
-  '采集模块耗时', '该采集模块在本次返回的采集结果中所用的时间（秒）。'], ['collector']);
+  '采集模块耗时', '本次返回的采集结果中，该采集模块的采集耗时（秒）。'], ['collector']);
 export const COLLECTOR_ERRORS = def('exporter', 'counter', 'sys_scrape_collector_errors_total', '', ['Collector errs',
   'Collections in which the collector failed or missed its deadline, since the exporter started.',
-  '采集模块失败次数', '自 Exporter 启动以来，该采集模块失败或超时的采集次数。'], ['collector']);
+  '采集模块失败次数', '每个采集周期内该采集模块失败或超时的次数（差值）。'], ['collector']);
 export const SNAPSHOT_AGE = def('exporter', 'gauge', 'sys_exporter_snapshot_age_seconds', 'seconds', ['Snapshot age',
   'Age of the served collection in seconds (near 0 when collecting on each scrape).',
-  '数据时延', '所返回的采集结果距今的秒数（每次拉取时采集则接近 0）。']);
+  '数据时延', '返回的采集结果距今的秒数，正常接近 0。']);
 export const BUILD_INFO = def('exporter', 'gauge', 'sys_exporter_build_info', '', ['Build info',
   'A metric with a constant value 1, labelled by the version and revision of sys-exporter, the runtime it runs on (node or bun) with the Node.js version it provides, and the platform.',
   '版本信息', '恒为 1，维度为 sys-exporter 的版本、修订号、所用运行时（node 或 bun）及其提供的 Node.js 版本、平台与架构。'],
@@ -32,13 +32,13 @@ export const BUILD_INFO = def('exporter', 'gauge', 'sys_exporter_build_info', ''
 // test checks that prom-client emits exactly these names).
 export const PROCESS_CPU_USER = def('process', 'counter', 'process_cpu_user_seconds_total', 'seconds', ['CPU user',
   'Total user CPU time spent by the exporter in seconds.',
-  '用户态 CPU 时间', 'Exporter 进程累计的用户态 CPU 时间（秒）。']);
+  '用户态 CPU 时间', '每个采集周期内 Exporter 进程消耗的用户态 CPU 时间（秒，差值）。']);
 export const PROCESS_CPU_SYSTEM = def('process', 'counter', 'process_cpu_system_seconds_total', 'seconds', ['CPU system',
   'Total system CPU time spent by the exporter in seconds.',
-  '内核态 CPU 时间', 'Exporter 进程累计的内核态 CPU 时间（秒）。']);
+  '内核态 CPU 时间', '每个采集周期内 Exporter 进程消耗的内核态 CPU 时间（秒，差值）。']);
 export const PROCESS_CPU = def('process', 'counter', 'process_cpu_seconds_total', 'seconds', ['CPU total',
   'Total user and system CPU time spent by the exporter in seconds.',
-  'CPU 总时间', 'Exporter 进程累计的用户态与内核态 CPU 时间（秒）。']);
+  'CPU 总时间', '每个采集周期内 Exporter 进程消耗的用户态与内核态 CPU 时间（秒，差值）。']);
 export const PROCESS_START_TIME = def('process', 'gauge', 'process_start_time_seconds', 'seconds', ['Start time',
   'Start time of the exporter process since the Unix epoch in seconds.',
   '启动时间', 'Exporter 进程的启动时间（Unix 时间戳，秒）。']);
@@ -94,7 +94,7 @@ export function catalogOf(modules: readonly CollectorModule[]): Catalog {
   const labelText: Record<string, Texts15> = { ...EXPORTER_LABEL_TEXT };
   for (const m of modules) Object.assign(labelText, m.labelText ?? {});
   const sourceText: Record<string, Texts15> = Object.fromEntries(modules.map((m) => [m.name, m.title]));
-  sourceText.exporter = { en: 'Scrape health', zh: '采集健康' };
+  sourceText.exporter = { en: 'Scrape health', zh: '采集状态' };
   sourceText.process = { en: 'Exporter proc', zh: 'Exporter 进程' };
   for (const f of families) for (const l of f.labels) if (!labelText[l]) throw new Error(`label ${l} of ${f.name} has no text`);
   return Object.freeze({ families: Object.freeze(families), labelText, sourceText });

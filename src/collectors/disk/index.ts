@@ -180,11 +180,11 @@ const DISK_FLAGS: readonly FlagSpec[] = [
     help: 'Regular expression of drive types to leave out: unknown, no_root_dir, removable, fixed, remote, cdrom, ramdisk.' },
   { name: 'collector.disk.skip-mount-points', arg: '<list>', defaultText: '', parse: mountPointList,
     help: 'Comma-separated mount points to leave out, with everything mounted below them (e.g. /mnt/backup,/data/tmp; D:,E:/mnt on Windows), on top of the exclude regex. Write other characters than letters, digits and /._:+- as %XX (a space is %20).',
-    form: { en: 'Skip these and below: /mnt/a,/data; Windows D:,E:', zh: '不采集的挂载点（含其下级），逗号分隔，如 /mnt/a,/data；Windows 如 D:,E:' },
+    form: { en: 'Skip these and below: /mnt/a,/data or D:,E:/a', zh: '不采集的挂载点及其下级，逗号分隔，如 /mnt/a,/data；Windows 如 D:,E:/a' },
     alias: { en: 'Skip mount points', zh: '不采集的挂载点' } },
   { name: 'collector.disk.skip-fs-types', arg: '<list>', defaultText: '', parse: fsTypeList,
     help: 'Comma-separated filesystem types to leave out (e.g. nfs,nfs4,cifs,tmpfs), on top of the exclude regex.',
-    form: { en: 'Filesystem types to skip: nfs,cifs; Windows FAT32', zh: '不采集的文件系统类型，逗号分隔，如 nfs,cifs；Windows 如 FAT32' },
+    form: { en: 'FS types to skip: nfs,nfs4,cifs; Windows FAT32', zh: '不采集的文件系统类型，逗号分隔，如 nfs,nfs4,cifs；Windows 如 FAT32' },
     alias: { en: 'Skip FS types', zh: '不采集的文件系统类型' } },
 ];
 
@@ -203,7 +203,7 @@ export const DISK: CollectorModule = {
   name: 'disk',
   defaultEnabled: true,
   noun: { en: 'disk', zh: '磁盘' },
-  title: { en: 'Disk usage', zh: '磁盘使用' },
+  title: { en: 'Disk usage', zh: '磁盘空间' },
   flags: DISK_FLAGS,
   families: DISK_FAMILIES,
   labelText: DISK_LABEL_TEXT,
