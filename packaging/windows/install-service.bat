@@ -58,7 +58,7 @@ echo install-service: firewall rule "sys-exporter" allows inbound TCP to exporte
 :firewall_done
 
 "%DEST%\sys-exporter-service.exe" start
-if errorlevel 1 goto :failed
+if errorlevel 1 goto :start_failed
 echo install-service: done. Settings: %ProgramData%\sys-exporter\sys-exporter.yml
 echo install-service: after a change to them: net stop sys_exporter, then net start sys_exporter
 call :pause_if_double_clicked
@@ -76,6 +76,11 @@ goto :failed
 :firewall_failed
 echo install-service: netsh could not add the firewall rule "sys-exporter"
 goto :failed
+
+:start_failed
+echo install-service: FAILED: the service is installed but did not start. Windows tries it again after 10 s and 60 s, then leaves it stopped: fix what the log says, then run this script again.
+call :pause_if_double_clicked
+exit /b 1
 
 :failed
 echo install-service: FAILED: nothing was started

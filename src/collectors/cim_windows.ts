@@ -101,6 +101,7 @@ export class CimFeed {
   private readonly queries = new Map<string, string>();
   private readonly latest = new Map<string, CimOutcome>();
   private readonly queryErrors = new Map<string, string>();
+  private readonly optional = new Set<string>();
   private readonly waiting = new Set<() => void>();
   private child: ChildProcess | undefined;
   private restartTimer: NodeJS.Timeout | undefined;
@@ -128,16 +129,22 @@ export class CimFeed {
     this.retryMs = opts.retryMs ?? 5000;
   }
 
-  /** Adds a query (a PowerShell pipeline) under a name; the process starts on the next tick. */
-  register(name: string, pipeline: string): void {
+  /**
+   * Adds a query (a PowerShell pipeline) under a name; the process starts on the next tick. An
+   * optional query may be refused to the service's account (the Storage classes need an
+   * administrator on some hosts): its failure is said once, at info, and sys_windows_wmi_up
+   * leaves it out.
+   */
+  register(name: string, pipeline: string, optional = false): void {
     this.queries.set(name, pipeline);
+    if (optional) this.optional.add(name);
     if (this.child) this.child.kill(); // restarted with the new script by its exit handler
     else if (!this.restartTimer && !this.closed) this.restartTimer = setTimeout(() => this.start(), 0);
   }
 
-  /** The registered queries' names, in order. */
-  names(): string[] {
-    return [...this.queries.keys()];
+  /** The registered queries' names, in order; optional ones only with `all`. */
+  names(all = false): string[] {
+    return [...this.queries.keys()].filter((n) => all || !this.optional.has(n));
   }
 
   get state(): FeedState {
@@ -311,7 +318,11 @@ export class CimFeed {
       const o = v as { rows?: unknown; error?: unknown } | null;
       if (o && typeof o.error === 'string') {
         this.latest.set(name, { error: o.error, at });
-        if (this.queryErrors.get(name) !== o.error) this.log.warn('WMI query failed', { query: name, err: o.error.replace(/\s+/g, ' ').trim() });
+        if (this.queryErrors.get(name) !== o.error) {
+          const err = o.error.replace(/\s+/g, ' ').trim();
+          if (this.optional.has(name)) this.log.info('optional WMI query failed: what it adds is left out', { query: name, err });
+          else this.log.warn('WMI query failed', { query: name, err });
+        }
         this.queryErrors.set(name, o.error);
       } else if (o && 'rows' in o) {
         this.latest.set(name, { rows: rowsOf(o.rows), at });

@@ -388,6 +388,33 @@ describe('windows volumes', () => {
     }
   });
 
+  it('takes a refused Storage query as optional: read-only left out, wmi_up not 0, said once at info', async () => {
+    const denied = { error: 'Access to a CIM resource was not available to the client.' };
+    const ps = standIn('ps-storage-denied', [JSON.stringify({ ...fixture, partitions: denied, disks: denied })]);
+    const { log, lines } = keptLog();
+    const feed = new CimFeed(log, { intervalMs: 100, powershell: ps });
+    const gate = new StatfsGate({ capacity: 4, hungAfterMs: 200, statfs: () => Promise.resolve(C) });
+    const parsed = parseArgs([], 'win32');
+    assert.ok(parsed.kind === 'run');
+    const c = createDiskCollector({ platform: 'win32', procfs: '/proc', rootfs: '/', filter: filterOf(parsed.config), gate, log, cim: feed, });
+    const health = new WmiHealth(feed);
+    try {
+      await sleep(500);
+      const out = new SampleSet();
+      await Promise.all([c.collect(ctx(2000), out), health.collect(ctx(2000), out)]);
+      const s = parseExposition(render([out], 'text')).samples;
+      assert.equal(value(s, 'sys_windows_wmi_up', { wmi_query: 'volumes' }), 1);
+      assert.equal(value(s, 'sys_windows_wmi_up', { wmi_query: 'partitions' }), undefined);
+      assert.equal(value(s, 'sys_disk_readonly', { mountpoint: 'C:' }), undefined, 'not known: left out');
+      assert.ok(value(s, 'sys_disk_size_bytes', { mountpoint: 'C:' })! > 0);
+      assert.equal(lines.filter((l) => /level=warn/.test(l)).length, 0, lines.join('\n'));
+      assert.equal(lines.filter((l) => /optional WMI query failed/.test(l)).length, 2, lines.join('\n'));
+    } finally {
+      c.close();
+      feed.close();
+    }
+  });
+
   it('cimDiscovery keeps the last WMI list when a later answer is an error', async () => {
     const ok = JSON.stringify(fixture);
     const bad = JSON.stringify({ ...fixture, volumes: { error: 'Quota violation' } });

@@ -217,32 +217,37 @@ static BOOL exists(const wchar_t *path) {
   return GetFileAttributesW(path) != INVALID_FILE_ATTRIBUTES;
 }
 
-/* sys-exporter.log -> .1 -> ... -> .N, the oldest deleted: the folder stays bounded. All or
- * nothing from the oldest end: a step that fails (a reader holds that file without
- * FILE_SHARE_DELETE) stops the rotation with every line and every file kept, and it is tried
- * again once the log has grown by a tenth. The current log, held so, is copied to .1 and then
- * emptied instead of renamed. Called with the log lock held. */
+/* sys-exporter.log -> .1 -> ... -> .N, the oldest deleted: the folder stays bounded. The live
+ * log goes first, to .rotating: renamed, or, while a reader holds it without FILE_SHARE_DELETE,
+ * copied and then emptied. Only then are the old files shifted and .rotating put at .1. A step
+ * that fails (a reader holding a file) stops the rotation with every line in some file and no
+ * file deleted but the oldest; it is finished later, from .rotating, once the log has grown by
+ * a tenth. Called with the log lock held. */
 static BOOL log_rotate(void) {
-  wchar_t from[MAX_PATH + 8], to[MAX_PATH + 8];
-  swprintf(to, MAX_PATH + 8, L"%ls.%lu", g_log, g_log_files);
+  wchar_t from[MAX_PATH + 16], to[MAX_PATH + 16], pending[MAX_PATH + 16];
+  swprintf(pending, MAX_PATH + 16, L"%ls.rotating", g_log);
+  if (!exists(pending)) {
+    if (g_logfile != INVALID_HANDLE_VALUE) CloseHandle(g_logfile);
+    g_logfile = INVALID_HANDLE_VALUE;
+    BOOL moved = MoveFileExW(g_log, pending, 0);
+    if (!moved && CopyFileW(g_log, pending, TRUE)) {
+      HANDLE t = CreateFileW(g_log, GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL, TRUNCATE_EXISTING, 0, NULL);
+      moved = t != INVALID_HANDLE_VALUE;
+      if (moved) CloseHandle(t);
+      else DeleteFileW(pending); /* the copy, not the history: the log itself is still whole */
+    }
+    log_open();
+    if (!moved) return FALSE;
+  }
+  swprintf(to, MAX_PATH + 16, L"%ls.%lu", g_log, g_log_files);
   if (exists(to) && !DeleteFileW(to)) return FALSE;
   for (DWORD i = g_log_files; i > 1; i--) {
-    swprintf(from, MAX_PATH + 8, L"%ls.%lu", g_log, i - 1);
-    swprintf(to, MAX_PATH + 8, L"%ls.%lu", g_log, i);
+    swprintf(from, MAX_PATH + 16, L"%ls.%lu", g_log, i - 1);
+    swprintf(to, MAX_PATH + 16, L"%ls.%lu", g_log, i);
     if (exists(from) && !MoveFileExW(from, to, 0)) return FALSE;
   }
-  swprintf(to, MAX_PATH + 8, L"%ls.1", g_log);
-  if (g_logfile != INVALID_HANDLE_VALUE) CloseHandle(g_logfile);
-  g_logfile = INVALID_HANDLE_VALUE;
-  BOOL ok = MoveFileExW(g_log, to, 0);
-  if (!ok && CopyFileW(g_log, to, TRUE)) {
-    HANDLE t = CreateFileW(g_log, GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL, TRUNCATE_EXISTING, 0, NULL);
-    ok = t != INVALID_HANDLE_VALUE;
-    if (ok) CloseHandle(t);
-    else DeleteFileW(to); /* the copy, not the history: the log itself is still whole */
-  }
-  log_open();
-  return ok;
+  swprintf(to, MAX_PATH + 16, L"%ls.1", g_log);
+  return MoveFileExW(pending, to, 0);
 }
 
 static void log_write(const char *data, DWORD len) {
@@ -394,15 +399,20 @@ static BOOL start_exporter(Child *c, DWORD *err) {
   memset(c, 0, sizeof *c);
   c->pipe = INVALID_HANDLE_VALUE;
   PSECURITY_DESCRIPTOR sd = pipe_security();
+  if (!sd) {
+    /* Never the default DACL (Everyone may read): no pipe, no start. */
+    *err = GetLastError() ? GetLastError() : ERROR_ACCESS_DENIED;
+    return FALSE;
+  }
   SECURITY_ATTRIBUTES psa = {sizeof psa, sd, FALSE};
   /* FIRST_PIPE_INSTANCE: if the name exists (someone made it first), try another. */
   for (int tries = 0; tries < 8 && c->pipe == INVALID_HANDLE_VALUE; tries++) {
     if (!random_pipe_name(pipe_name, 128)) break;
     c->pipe = CreateNamedPipeW(pipe_name, PIPE_ACCESS_DUPLEX | FILE_FLAG_OVERLAPPED | FILE_FLAG_FIRST_PIPE_INSTANCE,
-                               PIPE_TYPE_BYTE | PIPE_WAIT | PIPE_REJECT_REMOTE_CLIENTS, 1, 64, 64, 0, sd ? &psa : NULL);
+                               PIPE_TYPE_BYTE | PIPE_WAIT | PIPE_REJECT_REMOTE_CLIENTS, 1, 64, 64, 0, &psa);
   }
   *err = GetLastError();
-  if (sd) LocalFree(sd);
+  LocalFree(sd);
   if (c->pipe == INVALID_HANDLE_VALUE) return FALSE;
   c->ready.hEvent = CreateEventW(NULL, TRUE, FALSE, NULL);
   if (!c->ready.hEvent || !listen_pipe(c, err)) return FALSE;
@@ -473,7 +483,15 @@ static BOOL stop_exporter(Child *c) {
   OVERLAPPED ov = {0};
   ov.hEvent = CreateEventW(NULL, TRUE, FALSE, NULL);
   DWORD w;
-  if (!WriteFile(c->pipe, "stop\n", 5, &w, &ov) && GetLastError() == ERROR_IO_PENDING) {
+  BOOL sent = WriteFile(c->pipe, "stop\n", 5, &w, &ov);
+  if (!sent && GetLastError() == ERROR_PIPE_LISTENING) {
+    /* Not connected yet: it is still starting and cannot hear "stop"; it serves nothing yet. */
+    CloseHandle(ov.hEvent);
+    TerminateProcess(c->pi.hProcess, 1);
+    WaitForSingleObject(c->pi.hProcess, 5000);
+    return FALSE;
+  }
+  if (!sent && GetLastError() == ERROR_IO_PENDING) {
     /* Waited for (bounded) before ov goes out of scope: the write must not land in freed stack. */
     if (WaitForSingleObject(ov.hEvent, 2000) != WAIT_OBJECT_0) CancelIoEx(c->pipe, &ov);
     GetOverlappedResult(c->pipe, &ov, &w, TRUE);
@@ -544,10 +562,10 @@ static void WINAPI service_main(DWORD argc, LPWSTR *argv) {
   InitializeCriticalSection(&g_loglock);
   g_log_bytes = reg_dword(L"LogFileBytes", DEFAULT_LOG_BYTES, 4096, 0x40000000);
   g_log_files = reg_dword(L"LogFiles", DEFAULT_LOG_FILES, 1, 100);
-  /* Folders removed since install come back protected, never with ProgramData's inherited ACL
-   * (users may create files there). The service account can do this only where it may. */
-  if (!exists(g_data)) secure_folder(g_data, DATA_SDDL);
-  if (!exists(g_logs)) secure_folder(g_logs, LOGS_SDDL);
+  /* A log folder removed since install comes back protected, never with ProgramData's
+   * inherited ACL (users may create files there); install accepts it as the service's own. The
+   * data folder is install's alone: without it there are no settings, and the start fails. */
+  if (exists(g_data) && !exists(g_logs)) secure_folder(g_logs, LOGS_SDDL);
   log_open();
   g_job = kill_on_close_job();
   if (!g_job) host_log("warn", L"cannot create a job object (%ls): the exporter may outlive a killed host", err_text(GetLastError()));
@@ -680,6 +698,8 @@ static int cmd_preflight(void) {
   return rc;
 }
 
+static BOOL is_admin(void);
+
 /* Creates a folder with the protected DACL (never with ProgramData's inherited one), or applies
  * it to the folder that is there. */
 static BOOL secure_folder(const wchar_t *path, const wchar_t *sddl) {
@@ -695,7 +715,13 @@ static BOOL secure_folder(const wchar_t *path, const wchar_t *sddl) {
   BOOL present, defaulted;
   PACL dacl;
   GetSecurityDescriptorDacl(sd, &present, &dacl, &defaulted);
-  DWORD e = SetNamedSecurityInfoW((LPWSTR)path, SE_FILE_OBJECT, DACL_SECURITY_INFORMATION | PROTECTED_DACL_SECURITY_INFORMATION, NULL, NULL, dacl, NULL);
+  /* Owned by Administrators (install runs elevated), so that whoever made it first keeps no
+   * implicit right to change its DACL. The service, recreating its log folder, cannot: it owns it. */
+  PSID admins = NULL;
+  SECURITY_INFORMATION what = DACL_SECURITY_INFORMATION | PROTECTED_DACL_SECURITY_INFORMATION;
+  if (is_admin() && ConvertStringSidToSidW(L"S-1-5-32-544", &admins)) what |= OWNER_SECURITY_INFORMATION;
+  DWORD e = SetNamedSecurityInfoW((LPWSTR)path, SE_FILE_OBJECT, what, admins, NULL, dacl, NULL);
+  if (admins) LocalFree(admins);
   LocalFree(sd);
   SetLastError(e);
   return e == ERROR_SUCCESS;
@@ -703,9 +729,10 @@ static BOOL secure_folder(const wchar_t *path, const wchar_t *sddl) {
 
 /* Whether a SID may own the data folder or the settings: SYSTEM, Administrators,
  * TrustedInstaller, or the administrator running install (a folder they made by hand). */
-static BOOL trusted_owner(PSID owner) {
-  static const wchar_t *trusted[] = {L"S-1-5-18", L"S-1-5-32-544", L"S-1-5-80-956008885-3418522649-1831038044-1853292631-2271478464"};
-  for (size_t i = 0; i < sizeof trusted / sizeof *trusted; i++) {
+static BOOL trusted_owner(PSID owner, BOOL service_may_own) {
+  static const wchar_t *trusted[] = {L"S-1-5-18", L"S-1-5-32-544", L"S-1-5-80-956008885-3418522649-1831038044-1853292631-2271478464", L"S-1-5-19"};
+  size_t n = sizeof trusted / sizeof *trusted - (service_may_own ? 0 : 1); /* LocalService last */
+  for (size_t i = 0; i < n; i++) {
     PSID sid;
     if (ConvertStringSidToSidW(trusted[i], &sid)) {
       BOOL eq = EqualSid(owner, sid);
@@ -728,7 +755,7 @@ static BOOL trusted_owner(PSID owner) {
  * link (the DACL would go to its target), or one owned by an account that is not trusted (a
  * user who made it before install can keep changing it, or planted the settings). Says which,
  * in one line, and returns FALSE. A path that does not exist is fine. */
-static BOOL check_planted(const wchar_t *path, const wchar_t *what) {
+static BOOL check_planted(const wchar_t *path, const wchar_t *what, BOOL service_may_own) {
   DWORD a = GetFileAttributesW(path);
   if (a == INVALID_FILE_ATTRIBUTES) return TRUE;
   if (a & FILE_ATTRIBUTE_REPARSE_POINT) {
@@ -737,8 +764,13 @@ static BOOL check_planted(const wchar_t *path, const wchar_t *what) {
   }
   PSID owner = NULL;
   PSECURITY_DESCRIPTOR sd = NULL;
-  if (GetNamedSecurityInfoW(path, SE_FILE_OBJECT, OWNER_SECURITY_INFORMATION, &owner, NULL, NULL, NULL, &sd) != ERROR_SUCCESS || !owner) return TRUE;
-  BOOL ok = trusted_owner(owner);
+  DWORD e = GetNamedSecurityInfoW(path, SE_FILE_OBJECT, OWNER_SECURITY_INFORMATION, &owner, NULL, NULL, NULL, &sd);
+  if (e != ERROR_SUCCESS || !owner) {
+    say(L"sys-exporter-service: cannot read the owner of %ls %ls (%ls): refusing to use it", what, path, err_text(e));
+    if (sd) LocalFree(sd);
+    return FALSE;
+  }
+  BOOL ok = trusted_owner(owner, service_may_own);
   if (!ok) {
     wchar_t name[256] = L"?", domain[256] = L"";
     DWORD nn = 256, dn = 256;
@@ -759,9 +791,14 @@ static BOOL check_planted(const wchar_t *path, const wchar_t *what) {
 static int cmd_install(const wchar_t *defaults) {
   int rc = cmd_preflight();
   if (rc) return rc;
-  if (!check_planted(g_data, L"the data folder") || !check_planted(g_logs, L"the log folder") || !check_planted(g_config, L"the settings file")) return 1;
+  /* Checked before and after securing: whatever appeared in between (a folder made first by a
+   * user, a planted settings file) is caught by the second look; after it, only administrators
+   * can change anything there. The log folder may be the service's own (it recreates it). */
+  if (!check_planted(g_data, L"the data folder", FALSE)) return 1;
   if (!secure_folder(g_data, DATA_SDDL)) return fail(g_data, GetLastError());
+  if (!check_planted(g_data, L"the data folder", FALSE) || !check_planted(g_config, L"the settings file", FALSE) || !check_planted(g_logs, L"the log folder", TRUE)) return 1;
   if (!secure_folder(g_logs, LOGS_SDDL)) return fail(g_logs, GetLastError());
+  if (!check_planted(g_logs, L"the log folder", TRUE)) return 1;
   if (defaults && GetFileAttributesW(g_config) == INVALID_FILE_ATTRIBUTES) {
     if (!CopyFileW(defaults, g_config, TRUE)) return fail(g_config, GetLastError());
     say(L"sys-exporter-service: wrote the default settings to %ls", g_config);
@@ -883,10 +920,10 @@ static int cmd_stop(void) {
   SERVICE_STATUS st;
   if (QueryServiceStatus(svc, &st) && st.dwCurrentState != SERVICE_STOPPED) {
     /* A service that cannot take the stop yet (a host from before this one, starting) is
-     * asked again until it can, for as long as a stop may take. */
+     * asked again until it can, for as long as a start may take. */
     BOOL sent = FALSE;
     DWORD e = 0;
-    for (DWORD waited = 0; !sent && waited <= 30000; waited += 250) {
+    for (DWORD waited = 0; !sent && waited <= READY_TIMEOUT_MS + 30000; waited += 250) {
       sent = ControlService(svc, SERVICE_CONTROL_STOP, &st);
       e = sent ? 0 : GetLastError();
       if (e == ERROR_SERVICE_NOT_ACTIVE) sent = TRUE;

@@ -1,6 +1,6 @@
 import { promises as fsp } from 'node:fs';
 import type { Logger } from '../../log';
-import { WMI_GRACE_MS, type CimFeed } from '../cim_windows';
+import { rowsOf, WMI_GRACE_MS, type CimFeed } from '../cim_windows';
 import type { MountEntry } from './mounts_linux';
 import { Deadline, type StatfsGate } from './statfs_gate';
 import { whenChanged } from '../when_changed';
@@ -63,7 +63,7 @@ export function readOnlyPaths(partitions: unknown, disks: unknown): Set<string> 
   const out = new Set<string>();
   for (const r of p) {
     if (r.IsReadOnly !== true && !roDisks.has(r.DiskNumber)) continue;
-    for (const a of Array.isArray(r.AccessPaths) ? r.AccessPaths : []) if (typeof a === 'string') out.add(pathLabel(a).toUpperCase());
+    for (const a of rowsOf(r.AccessPaths)) if (typeof a === 'string') out.add(pathLabel(a).toUpperCase());
   }
   return out;
 }
@@ -151,7 +151,9 @@ export interface DiscoveryOptions {
  * failed. Only the first scrape waits for PowerShell, briefly, and only while it is starting.
  */
 export function cimDiscovery(feed: CimFeed, gate: StatfsGate, log: Logger, opts: DiscoveryOptions = {}): VolumeDiscovery {
-  for (const [name, pipeline] of Object.entries(VOLUME_QUERIES)) feed.register(name, pipeline);
+  // Read-only comes from the Storage classes, which an account that is not an administrator
+  // (the service's LocalService) may be refused: optional.
+  for (const [name, pipeline] of Object.entries(VOLUME_QUERIES)) feed.register(name, pipeline, name === 'partitions' || name === 'disks');
   const graceMs = opts.graceMs ?? WMI_GRACE_MS;
   const outcome = (name: string): unknown => {
     const o = feed.get(name);
