@@ -206,6 +206,58 @@ for (const flavour of FLAVOURS) {
     });
   });
 
+  describe(`costly bcrypt (${flavour.name})`, () => {
+    it('spends no bcrypt on a request without credentials (1.0: a check at the costliest configured cost for each)', async () => {
+      // A cost-12 user: a check holds the worker about 0.35 s. Twenty requests without
+      // credentials, all at once, then one user's first login: it waits behind nothing.
+      writeFileSync(join(dir, 'auth12.yml'), `basic_auth_users:\n  prom: '${bcrypt.hashSync('s3cret', 12)}'\n`);
+      const exp = await startExporter([`--web.config.file=${join(dir, 'auth12.yml')}`, '--no-collector.disk']);
+      try {
+        const t0 = performance.now();
+        const headerless = await Promise.all(Array.from({ length: 20 }, () => exp.scrape({}, '/-/healthy')));
+        const flood = performance.now() - t0;
+        assert.deepEqual(headerless.map((r) => r.status), Array(20).fill(401));
+        const t1 = performance.now();
+        assert.equal((await exp.scrape({ Authorization: `Basic ${Buffer.from('prom:s3cret').toString('base64')}` }, '/-/healthy')).status, 200);
+        const login = performance.now() - t1;
+        // Twenty cost-12 checks would take 7 s; the flood costs less than the one login it preceded.
+        assert.ok(flood < login, `20 requests without credentials took ${flood.toFixed(0)} ms, one cost-12 login ${login.toFixed(0)} ms`);
+      } finally {
+        await exp.stop();
+      }
+    });
+
+    it('refuses a hash above cost 12 at load, in one line naming the user and the cost', () => {
+      const file = join(dir, 'auth13.yml');
+      // A real cost-13 hash: its text, not its speed, is what the check reads.
+      writeFileSync(file, `basic_auth_users:\n  ops: '${bcrypt.hashSync('x', 4).replace(/^\$2b\$04\$/, '$2b$13$')}'\n`);
+      const r = runExporter([`--web.config.file=${file}`]);
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr.trim(), /^sys-exporter: error: web config .*auth13\.yml: basic_auth_users\.ops: bcrypt cost 13 is above 12 \(each check would hold the bcrypt worker for 0\.7 s\): hash the password again with cost 10 to 12$/);
+    });
+
+    it('a reload that drops a costly user frees the worker from its queued checks', async () => {
+      const file = join(dir, 'auth-drop.yml');
+      const basic = (u: string, p: string) => ({ Authorization: `Basic ${Buffer.from(`${u}:${p}`).toString('base64')}` });
+      writeFileSync(file, `basic_auth_users:\n  old: '${bcrypt.hashSync('x', 12)}'\n`);
+      const exp = await startExporter([`--web.config.file=${file}`, '--no-collector.disk']);
+      try {
+        // About 2.8 s of cost-12 checks queued, from eight clients' worth of wrong passwords.
+        const queued = Promise.all(Array.from({ length: 8 }, (_, i) => exp.scrape(basic('old', `bad${i}`), '/-/healthy')));
+        await sleep(100);
+        writeFileSync(file, `basic_auth_users:\n  new: '${bcrypt.hashSync('y', 4)}'\n`);
+        for (let i = 0; i < 50 && !/msg="web config reloaded"/.test(exp.stderr()); i++) await sleep(100);
+        const t0 = performance.now();
+        assert.equal((await exp.scrape(basic('new', 'y'), '/-/healthy')).status, 200);
+        const waited = performance.now() - t0;
+        assert.ok(waited < 1000, `the new user waited ${waited.toFixed(0)} ms behind the dropped user's checks`);
+        assert.deepEqual((await queued).map((r) => r.status), Array(8).fill(401));
+      } finally {
+        await exp.stop();
+      }
+    });
+  });
+
   describe(`reload (${flavour.name})`, () => {
     it('picks up new users and certificates without a restart, and keeps the last good file on a bad one', async () => {
       const file = join(dir, 'reload.yml');

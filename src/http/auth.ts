@@ -58,6 +58,24 @@ export class BcryptVerifier {
     this.worker = undefined;
   }
 
+  /**
+   * After a reload: the checks waiting or running were for the users of before, whose hashes may
+   * be gone (a costly one among them), so they end now, as failed logins, and the worker with
+   * them; the next check starts a fresh one.
+   */
+  reset(): void {
+    const w = this.worker;
+    this.worker = undefined;
+    void w?.terminate();
+    for (const resolve of this.pending.values()) resolve(false);
+    this.pending.clear();
+    for (const [priority, buckets] of this.classes.entries()) {
+      for (const queue of buckets.values()) for (const job of queue) job.resolve(false);
+      buckets.clear();
+      this.waiting[priority] = 0;
+    }
+  }
+
   /** Hands the worker the next check when it is idle. */
   private pump(): void {
     if (this.pending.size > 0) return;
@@ -88,10 +106,13 @@ export class BcryptVerifier {
       this.pending.delete(m.id);
       this.pump();
     });
-    w.on('error', () => this.failAll());
+    w.on('error', () => {
+      if (this.worker === w) this.failAll();
+    });
     w.on('exit', () => {
+      if (this.worker !== w) return; // replaced by reset(): its checks are answered already
       this.failAll();
-      if (this.worker === w) this.worker = undefined;
+      this.worker = undefined;
     });
     this.worker = w;
     return w;
@@ -132,12 +153,18 @@ export class BasicAuth {
     return this.users.size > 0;
   }
 
-  /** `client`: the remote address, so that one client's flood fills only its own buckets. */
+  /**
+   * `client`: the remote address, so that one client's flood fills only its own buckets. A
+   * request without Basic credentials is refused at once: it names no user, so there is nothing
+   * whose existence timing could tell, and no reason to spend the bcrypt worker on it (1.0 paid
+   * a check at the costliest configured cost for every such request).
+   */
   async check(authorization: string | undefined, client = ''): Promise<AuthResult> {
     if (!this.enabled) return 'ok';
     const m = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(authorization ?? '');
     const decoded = m ? Buffer.from(m[1], 'base64').toString('utf8') : '';
     const colon = decoded.indexOf(':');
+    if (colon < 0) return 'denied';
     const user = colon >= 0 ? decoded.slice(0, colon) : '';
     const password = colon >= 0 ? decoded.slice(colon + 1) : '';
     const hash = this.users.get(user);

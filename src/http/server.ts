@@ -203,8 +203,11 @@ export class ExporterServer {
       throw new RefusedChange('turning TLS on or off, or changing client_auth_type, needs a restart');
     }
     if (next.tls) for (const s of this.servers) s.setSecureContext?.(secureContextOptions(next.tls));
+    const before = this.web?.users ?? new Map<string, string>();
+    const usersChanged = before.size !== next.users.size || [...next.users].some(([u, h]) => before.get(u) !== h);
     this.web = next;
     this.auth = new BasicAuth(next.users, this.verifier);
+    if (usersChanged) this.verifier.reset();
   }
 
   /** Binds every listen address; on any failure closes what was bound and throws ListenError. */

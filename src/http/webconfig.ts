@@ -20,6 +20,12 @@ const HEADER_ALLOWLIST: Record<string, readonly string[] | undefined> = {
 };
 
 const BCRYPT_HASH = /^\$2[aby]\$\d{2}\$[./A-Za-z0-9]{53}$/;
+/**
+ * The costliest bcrypt hash accepted. Each check of a hash runs on the one bcrypt worker: cost 12
+ * takes about 0.35 s there, each step up doubles it, and a cost-31 hash held the worker, and so
+ * every login, for good. exporter-toolkit's documentation uses cost 10.
+ */
+export const MAX_BCRYPT_COST = 12;
 
 export interface TlsSettings {
   readonly cert: Buffer;
@@ -150,6 +156,8 @@ function parse(file: string): WebConfig {
   for (const [user, hash] of Object.entries(mapping(doc.basic_auth_users, 'basic_auth_users'))) {
     if (typeof hash !== 'string' || !BCRYPT_HASH.test(hash)) throw new Error(`basic_auth_users.${user}: not a bcrypt hash ($2a$, $2b$ or $2y$)`);
     if (user.includes(':')) throw new Error(`basic_auth_users: user name "${user}" contains ":"`);
+    const cost = Number(hash.slice(4, 6));
+    if (cost > MAX_BCRYPT_COST) throw new Error(`basic_auth_users.${user}: bcrypt cost ${cost} is above ${MAX_BCRYPT_COST} (each check would hold the bcrypt worker for ${(0.35 * 2 ** (cost - 12)).toFixed(1)} s): hash the password again with cost 10 to ${MAX_BCRYPT_COST}`);
     users.set(user, hash);
   }
   return { tls, users, headers, files, ignored };
