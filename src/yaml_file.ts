@@ -26,7 +26,12 @@ export function readYamlMapping(file: string): Record<string, unknown> {
   const YAML = require('yaml') as typeof import('yaml');
   let doc: unknown;
   try {
-    doc = YAML.parse(text, { uniqueKeys: true });
+    // Warnings (an unresolved tag such as !!js/function) are errors here, in one line: the yaml
+    // package would print them as a 7-line warning and go on with a string.
+    const parsed = YAML.parseDocument(text, { uniqueKeys: true, logLevel: 'silent' });
+    const problem = parsed.errors[0] ?? parsed.warnings[0];
+    if (problem) throw problem;
+    doc = parsed.toJS();
   } catch (err) {
     throw new YamlFileError('syntax', errorMessage(err));
   }

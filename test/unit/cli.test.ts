@@ -65,6 +65,7 @@ describe('bad input exits 2 with one line naming the culprit, before binding', (
   it('a bad config value where the command line sets the flag too', () =>
     assertUsageError([`--config.file=${configFile('both.yml', 'collector.timeout: soon\n')}`, '--collector.timeout=3s'], /both\.yml: key "collector\.timeout".*soon/));
   it('a regex in JavaScript syntax that RE2 (node_exporter) refuses', () => assertUsageError(['--collector.disk.mount-points-exclude=(?<=a)b'], /--collector\.disk\.mount-points-exclude.*RE2/));
+  it('a config file with a tag YAML cannot resolve (!!js/function), in one line', () => assertUsageError([`--config.file=${configFile('tag.yml', 'web.telemetry-path: !!js/function "function () {}"\n')}`], /tag\.yml is not valid YAML: Unresolved tag: tag:yaml\.org,2002:js\/function/));
   it('a config file that is a list', () => assertUsageError([`--config.file=${configFile('list.yml', '- a\n')}`], 'mapping'));
 });
 

@@ -9,6 +9,12 @@ import { DEFAULT_FS_TYPES_EXCLUDE, DEFAULT_MOUNT_POINTS_EXCLUDE } from '../../sr
 import { decodeOctal, filterMounts, MountinfoReader, parseMountinfo, rootfsPrefix, stripRootfs } from '../../src/collectors/disk/mounts_linux';
 import { parseMeminfo, parseZoneinfo, readMeminfo } from '../../src/collectors/memory/memory_linux';
 import { loadWebConfig } from '../../src/http/webconfig';
+import { DiskCollector } from '../../src/collectors/disk';
+import { StatfsGate } from '../../src/collectors/disk/statfs_gate';
+import { parseStatOutput, statfsProbe } from '../../src/collectors/disk/statfs_probe_linux';
+import { render } from '../../src/metrics/exposition';
+import { SampleSet } from '../../src/metrics/samples';
+import { parseExposition, value } from '../helpers';
 import { parseDuration, formatDuration } from '../../src/duration';
 import { acceptsGzip, negotiateFormat } from '../../src/http/negotiate';
 import { formatLine } from '../../src/log';
@@ -262,5 +268,28 @@ describe('special files where procfs or a config file should be (1.0 froze or gr
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('statfs counts and paths on every route', () => {
+  it('takes counts of 2^63 and up as unsigned, where a signed stat or Bun gives them negative', async () => {
+    // What coreutils' stat printed for a filesystem of 2^64 - 2^32 + 1 blocks, and Bun's statfs.
+    assert.equal(parseStatOutput('4096 -4294967295 -4294967295 -4294967295 0 0 ef53').blocks, 2 ** 64 - 4294967295);
+    const gate = new StatfsGate({ capacity: 2, hungAfterMs: 1000, statfs: () => Promise.resolve({ type: 0, bsize: 1, blocks: -4294967295, bfree: 0, bavail: 0, files: -1, ffree: 0 }) });
+    const c = new DiskCollector(() => [{ device: 'x', mountpoint: '/huge', fstype: 'xfs', readonly: false }], () => '/huge', gate, 'linux');
+    const out = new SampleSet();
+    await c.collect({ deadline: Date.now() + 1000, signal: new AbortController().signal }, out);
+    const s = parseExposition(render([out], 'text')).samples;
+    assert.equal(value(s, 'sys_disk_size_bytes', { mountpoint: '/huge' }), 2 ** 64 - 4294967295, 'node_exporter\'s figure, not -4294967295');
+    assert.equal(value(s, 'sys_disk_files', { mountpoint: '/huge' }), 2 ** 64 - 1);
+    c.close();
+  });
+
+  it('passes a path that starts with "-" to stat as a path (--path.rootfs=-x), not as an option', async () => {
+    const probe = statfsProbe();
+    assert.ok(probe, 'coreutils stat is here');
+    const r = probe.run('-x/no/such/mount', 5000);
+    await assert.rejects(r.answer, (e: Error) => !/invalid option|unrecognized option/.test(e.message) && /-x\/no\/such\/mount/.test(e.message));
+    probe.close();
   });
 });

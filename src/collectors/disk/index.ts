@@ -7,7 +7,7 @@ import {
 import { emittedOn } from '../../metrics/def';
 import { fsTypeList, mountPointList, regex, type FlagSpec, type Pattern } from '../../flags';
 import type { CollectorModule } from '../module';
-import { statfsProbe } from './statfs_probe_linux';
+import { statfsProbe, u64 } from './statfs_probe_linux';
 import { renderLabels, type SampleSet } from '../../metrics/samples';
 import { filterMounts, MountinfoReader, parseMountinfo, rootfsPrefix, type MountEntry, type MountFilter } from './mounts_linux';
 import { Deadline, gateKey, poolSize, statfsCapacity, StatfsGate, type StatfsOutcome } from './statfs_gate';
@@ -105,9 +105,10 @@ export class DiskCollector implements Collector {
         continue;
       }
       const s = o.ok;
-      const size = s.blocks * s.bsize;
-      const free = s.bfree * s.bsize;
-      const avail = s.bavail * s.bsize;
+      // Under Bun, statfs gives counts of 2^63 and up as negative numbers (int64).
+      const size = u64(s.blocks) * s.bsize;
+      const free = u64(s.bfree) * s.bsize;
+      const avail = u64(s.bavail) * s.bsize;
       const used = size - free;
       out.addRendered(DISK_DEVICE_ERROR, labels, 0);
       out.addRendered(DISK_SIZE, labels, size);
@@ -116,8 +117,8 @@ export class DiskCollector implements Collector {
       out.addRendered(DISK_USED, labels, used);
       out.addRendered(DISK_USED_RATIO, labels, used + avail > 0 ? used / (used + avail) : 0);
       if (inodes) {
-        out.addRendered(DISK_FILES, labels, s.files);
-        out.addRendered(DISK_FILES_FREE, labels, s.ffree);
+        out.addRendered(DISK_FILES, labels, u64(s.files));
+        out.addRendered(DISK_FILES_FREE, labels, u64(s.ffree));
       }
     }
     out.add(DISK_HUNG_STATFS, this.gate.hung);

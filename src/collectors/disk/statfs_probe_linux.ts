@@ -19,9 +19,13 @@ const FORMAT = '%s %b %f %a %c %d %t';
 
 const find = (names: readonly string[]): string | undefined => names.find((n) => existsSync(n));
 
+/** An unsigned 64-bit count that arrived as a signed one (Bun's statfs, a signed stat): 2^64 added back. */
+export const u64 = (v: number): number => (v < 0 ? v + 2 ** 64 : v);
+
 export function parseStatOutput(out: string): StatfsResult {
   const f = out.trim().split(' ');
-  const n = f.slice(0, 6).map(Number);
+  // Counts are unsigned 64-bit; a stat that prints them signed gives 2^63 and up as negative.
+  const n = f.slice(0, 6).map(Number).map(u64);
   if (f.length !== 7 || n.some((v) => !Number.isFinite(v))) throw new Error(`unexpected stat -f output: ${JSON.stringify(out.slice(0, 200))}`);
   return { bsize: n[0], blocks: n[1], bfree: n[2], bavail: n[3], files: n[4], ffree: n[5], type: parseInt(f[6], 16) };
 }
@@ -38,7 +42,8 @@ export function statfsProbe(): Probe | undefined {
   return {
     run(path, timeoutMs): ProbeRun {
       // `timeout` fires a second after we would: ours normally does.
-      const argv = [stat, '-f', '-c', FORMAT, path];
+      // "--": a path that starts with "-" (--path.rootfs=-x) is a path, not an option.
+      const argv = [stat, '-f', '-c', FORMAT, '--', path];
       if (timeout) argv.unshift(timeout, '-s', 'KILL', `${Math.ceil(timeoutMs / 1000) + 1}`);
       const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env: { LC_ALL: 'C' } });
       running.add(child);
