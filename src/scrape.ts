@@ -49,15 +49,23 @@ export function scrapeBudget(timeoutMs: number, scrapeTimeoutHeader: string | un
 
 class DeadlineError extends Error {}
 
+/** A collection under way, and when it must end. */
+interface Inflight {
+  readonly promise: Promise<Snapshot>;
+  readonly deadline: number;
+}
+
 /**
  * Runs collectors concurrently and in isolation, shares a running collection among the scrapes
- * that arrive during it, and in background mode refreshes a snapshot on a timer.
+ * that arrive during it (with about the same deadline), and in background mode refreshes a
+ * snapshot on a timer.
  */
 export class Scraper {
   private readonly errors = new Map<string, number>();
   private readonly healthLabels = new Map<string, string>();
   /** The running collection and the epoch ms by which it ends. */
-  private inflight: { readonly promise: Promise<Snapshot>; readonly deadline: number } | undefined;
+  /** Collections under way, each with its deadline (scrapes with different deadlines run their own). */
+  private readonly inflight = new Set<Inflight>();
   private latestSnapshot: Snapshot | undefined;
   private timer: NodeJS.Timeout | undefined;
 
@@ -91,7 +99,7 @@ export class Scraper {
   start(): void {
     if (!this.background || this.timer) return;
     const tick = (): void => {
-      if (!this.inflight) void this.run(this.opts.timeoutMs);
+      if (this.inflight.size === 0) void this.run(this.opts.timeoutMs);
     };
     tick();
     this.timer = setInterval(tick, this.opts.intervalMs);
@@ -109,26 +117,31 @@ export class Scraper {
   }
 
   /**
-   * The snapshot one scrape serves. Joins the running collection when that ends no later than
-   * this scrape's own deadline; otherwise (a scrape with a shorter X-Prometheus-Scrape-Timeout-
-   * Seconds) starts one with `budgetMs`: joining must never make a scrape outlast its own
-   * deadline. In background mode: the latest snapshot at once; before the first one exists,
-   * the same rule.
+   * The snapshot one scrape serves. Joins a running collection whose deadline is this scrape's
+   * own, give or take a tenth of its budget (at least 50 ms): never one that ends later (the
+   * scrape would outlast its deadline), and never one that ends much earlier either, whose
+   * slow mounts would fail for this scrape too. Otherwise it starts its own with `budgetMs`
+   * (1.0 joined any earlier one, so one client's 1 s timeout failed a 1.5 s mount for a
+   * Prometheus at 10 s). Two collections side by side share each mount's statfs call in the
+   * gate. In background mode: the latest snapshot at once; before the first one exists, the
+   * same rule.
    */
   snapshot(budgetMs: number = this.opts.timeoutMs): Promise<Snapshot> {
     if (this.background && this.latestSnapshot) return Promise.resolve(this.latestSnapshot);
-    const running = this.inflight;
-    if (running && running.deadline <= Date.now() + budgetMs) return running.promise;
-    return this.run(budgetMs);
+    const deadline = Date.now() + budgetMs;
+    const slack = Math.max(50, budgetMs / 10);
+    let best: Inflight | undefined;
+    for (const c of this.inflight) if (c.deadline <= deadline && c.deadline >= deadline - slack && (!best || c.deadline > best.deadline)) best = c;
+    return best ? best.promise : this.run(budgetMs);
   }
 
   private run(budgetMs: number): Promise<Snapshot> {
     const deadline = Date.now() + budgetMs;
-    const promise: Promise<Snapshot> = this.collectAll(deadline).finally(() => {
-      if (this.inflight?.promise === promise) this.inflight = undefined;
-    });
-    // A shorter collection started beside a longer one becomes the one later scrapes join.
-    if (!this.inflight || deadline < this.inflight.deadline) this.inflight = { promise, deadline };
+    // The callback runs after `entry` is set: a promise settles at the earliest on the next tick.
+    let entry: Inflight | undefined;
+    const promise = this.collectAll(deadline).finally(() => entry && this.inflight.delete(entry));
+    entry = { promise, deadline };
+    this.inflight.add(entry);
     return promise;
   }
 

@@ -72,6 +72,21 @@ describe('scraper', () => {
     assert.equal(p.runs, 2, 'a scrape after the collection finished starts a new one');
   });
 
+  it('a client with a short deadline never fails a collector for a patient scrape (1.0: the shortest deadline was everyone\'s)', async () => {
+    // A mount that answers after 300 ms; a client at 100 ms, then Prometheus at 2 s.
+    const p = new Probe('disk', () => sleep(300));
+    const s = new Scraper([p], quiet, { timeoutMs: 5000, intervalMs: 0 });
+    const hasty = s.snapshot(100);
+    await sleep(10);
+    const patient = s.snapshot(2000);
+    assert.equal((await hasty).results[0].success, false, 'the hasty client missed it');
+    assert.equal((await patient).results[0].success, true, 'the patient scrape waited for its own deadline');
+    // Scrapes with about the same deadline still share one collection.
+    const runs = p.runs;
+    await Promise.all([s.snapshot(990), s.snapshot(1000), s.snapshot(1000)]);
+    assert.equal(p.runs, runs + 1);
+  });
+
   it('never mixes two collections in one snapshot', async () => {
     // Two collectors write their run number; overlapping scrapes must see equal numbers.
     const a = new Probe('a', () => sleep(Math.random() * 10));
