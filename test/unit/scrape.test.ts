@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { CollectContext, Collector } from '../../src/collectors/collector';
 import { createDiskCollector, DiskCollector } from '../../src/collectors/disk';
-import { Deadline, StatfsGate, statfsCapacity, type StatfsResult } from '../../src/collectors/disk/statfs_gate';
+import { Deadline, poolSize, StatfsGate, statfsCapacity, type StatfsResult } from '../../src/collectors/disk/statfs_gate';
 import { createLogger } from '../../src/log';
 import { COLLECTOR_ERRORS, COLLECTOR_SUCCESS } from '../../src/metrics/catalog';
 import { DISK_SIZE } from '../../src/collectors/disk/metrics';
@@ -338,6 +338,18 @@ describe('statfs gate', () => {
     assert.equal(statfsCapacity(4), 2);
     assert.equal(statfsCapacity(32), 28);
     assert.equal(statfsCapacity(1), 1);
+  });
+
+  it('reads UV_THREADPOOL_SIZE as each runtime does (Bun keeps its default from 65,536 up)', () => {
+    const size = (v: string | undefined, rt: 'node' | 'bun') => poolSize(v === undefined ? {} : { UV_THREADPOOL_SIZE: v }, rt);
+    assert.equal(size(undefined, 'node'), 4);
+    assert.equal(size('0', 'node'), 1);
+    assert.equal(size('70000', 'node'), 1024);
+    assert.equal(size('64', 'bun'), 64);
+    assert.equal(size('65535', 'bun'), 1024);
+    assert.equal(size('65536', 'bun'), 2, '1.0 took 1,024 threads that Bun did not start');
+    assert.equal(size('99999999999999999999', 'bun'), 2);
+    assert.equal(size('many', 'bun'), 2);
   });
 
   // Last in this suite: its 80,000 promises kept the garbage collector busy through the timing

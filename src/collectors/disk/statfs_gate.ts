@@ -81,7 +81,7 @@ export function statfsCapacity(poolSize: number): number {
  * unset, 4; else atoi() of the value into an unsigned int, 0 (also "abc" or "") becoming 1, and
  * anything above 1024 (also a negative number, wrapped round) becoming 1024. Bun (the Linux
  * executable) honours the same variable but reads it its own way (measured with FIFO opens
- * holding its threads): a value that is not a plain number means its default, at least 2
+ * holding its threads): a value that is not a plain number, or is 65,536 or more, means its default, at least 2
  * threads; 2 is taken for the default, the size it chose on 1 and 2 cores (fewer assumed
  * threads than there are is the safe error).
  */
@@ -89,7 +89,9 @@ export function poolSize(env: NodeJS.ProcessEnv = process.env, runtime: 'node' |
   const v = env.UV_THREADPOOL_SIZE;
   if (runtime === 'bun') {
     const n = v === undefined ? NaN : Number(/^\s*(\d+)\s*$/.exec(v)?.[1]);
-    return Number.isFinite(n) ? Math.min(1024, Math.max(2, n)) : 2;
+    // 65,536 and up do not fit Bun's 16-bit reading: it keeps its default then (1.0 assumed
+    // 1,024 threads there, and every healthy mount failed behind 60 hung ones).
+    return Number.isFinite(n) && n < 65536 ? Math.min(1024, Math.max(2, n)) : 2;
   }
   if (v === undefined) return 4;
   const m = /^[\t\n\v\f\r ]*([+-]?\d+)/.exec(v);
