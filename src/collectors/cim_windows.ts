@@ -142,9 +142,9 @@ export class CimFeed {
     else if (!this.restartTimer && !this.closed) this.restartTimer = setTimeout(() => this.start(), 0);
   }
 
-  /** The registered queries' names, in order; optional ones only with `all`. */
-  names(all = false): string[] {
-    return [...this.queries.keys()].filter((n) => all || !this.optional.has(n));
+  /** The registered queries' names, in order, less the optional ones. */
+  names(): string[] {
+    return [...this.queries.keys()].filter((n) => !this.optional.has(n));
   }
 
   get state(): FeedState {
@@ -361,7 +361,7 @@ export class WmiHealth implements Collector {
       await this.feed.firstWithin(names[0], WMI_GRACE_MS, ctx.signal);
     }
     const now = Date.now();
-    for (const name of this.feed.names()) {
+    for (const name of names) {
       const o = this.feed.get(name, now);
       out.add(WMI_UP, o && 'rows' in o ? 1 : 0, [name]);
     }

@@ -140,21 +140,15 @@ export async function probeDriveLetters(gate: StatfsGate, timeoutMs = 5000, stat
   }
 }
 
-export interface DiscoveryOptions {
-  /** How long a scrape waits for WMI's first answer while PowerShell starts, before probing. */
-  readonly graceMs?: number;
-}
-
 /**
  * The volume list: WMI's latest answer when it has one, else its last one, else the drive-letter
  * probe. A WMI error keeps the last list WMI gave, so a volume never drops out because a query
  * failed. Only the first scrape waits for PowerShell, briefly, and only while it is starting.
  */
-export function cimDiscovery(feed: CimFeed, gate: StatfsGate, log: Logger, opts: DiscoveryOptions = {}): VolumeDiscovery {
+export function cimDiscovery(feed: CimFeed, gate: StatfsGate, log: Logger): VolumeDiscovery {
   // Read-only comes from the Storage classes, which an account that is not an administrator
   // (the service's LocalService) may be refused: optional.
   for (const [name, pipeline] of Object.entries(VOLUME_QUERIES)) feed.register(name, pipeline, name === 'partitions' || name === 'disks');
-  const graceMs = opts.graceMs ?? WMI_GRACE_MS;
   const outcome = (name: string): unknown => {
     const o = feed.get(name);
     return o && 'rows' in o ? o.rows : undefined;
@@ -171,7 +165,7 @@ export function cimDiscovery(feed: CimFeed, gate: StatfsGate, log: Logger, opts:
     // Only the first call waits (a scrape reads the list twice; later scrapes probe at once).
     if (!waited) {
       waited = true;
-      await feed.firstWithin('volumes', graceMs, signal);
+      await feed.firstWithin('volumes', WMI_GRACE_MS, signal);
     }
     const v = outcome('volumes');
     if (v !== undefined) return (last = fromCim([v, outcome('network_drives') ?? [], outcome('partitions'), outcome('disks')]));
