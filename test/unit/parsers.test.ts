@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -11,7 +11,7 @@ import { parseMeminfo, parseZoneinfo, readMeminfo } from '../../src/collectors/m
 import { loadWebConfig } from '../../src/http/webconfig';
 import { DiskCollector } from '../../src/collectors/disk';
 import { StatfsGate } from '../../src/collectors/disk/statfs_gate';
-import { parseStatOutput, statfsProbe } from '../../src/collectors/disk/statfs_probe_linux';
+import { leftoverProbes, parseStatOutput, probePaths, statfsProbe } from '../../src/collectors/disk/statfs_probe_linux';
 import { render } from '../../src/metrics/exposition';
 import { SampleSet } from '../../src/metrics/samples';
 import { parseExposition, value } from '../helpers';
@@ -291,5 +291,67 @@ describe('statfs counts and paths on every route', () => {
     const r = probe.run('-x/no/such/mount', 5000);
     await assert.rejects(r.answer, (e: Error) => !/invalid option|unrecognized option/.test(e.message) && /-x\/no\/such\/mount/.test(e.message));
     probe.close();
+  });
+});
+
+describe('which mounts are asked outside the process, and what a restart finds', () => {
+  const line = (id: number, mp: string, fstype: string, dev = 'x'): string => `${id} 1 0:${id} / ${mp} rw,relatime shared:1 - ${fstype} ${dev} rw\n`;
+
+  it('asks a mount below a FUSE mount as a FUSE mount, even when the FUSE mount itself is filtered out (1.0: on a pool thread)', () => {
+    const table = line(20, '/', 'ext4') + line(21, '/mnt/sshfs', 'fuse.sshfs') + line(22, '/mnt/sshfs/cache', 'tmpfs') + line(23, '/mnt/sshfsx', 'tmpfs') + line(24, '/srv', 'xfs');
+    const byPath = new Map(parseMountinfo(table).map((m) => [m.mountpoint, m.viaFuse === true]));
+    assert.deepEqual([...byPath], [['/', false], ['/mnt/sshfs', true], ['/mnt/sshfs/cache', true], ['/mnt/sshfsx', false], ['/srv', false]]);
+    const skipFuse = { mountPointsExclude: /^$/, fsTypesExclude: /^fuse\./ };
+    assert.deepEqual(filterMounts(parseMountinfo(table), skipFuse).filter((m) => m.viaFuse).map((m) => m.mountpoint), ['/mnt/sshfs/cache']);
+  });
+
+  it('drops a mount remounted at the same path with the same device name during a collection (1.0 showed the new target under the old labels)', async () => {
+    const before = parseMountinfo(line(20, '/', 'ext4', '/dev/sda1') + line(30, '/data', 'ext4', '/dev/sdb1'));
+    // Unmounted, the path replaced and /dev/sdb1 mounted again: a new mount ID, same path and device.
+    const after = parseMountinfo(line(20, '/', 'ext4', '/dev/sda1') + line(31, '/data', 'ext4', '/dev/sdb1'));
+    let reads = 0;
+    const gate = new StatfsGate({ capacity: 2, hungAfterMs: 1000, statfs: () => Promise.resolve({ type: 0, bsize: 1, blocks: 7, bfree: 1, bavail: 1, files: 1, ffree: 1 }) });
+    const c = new DiskCollector(() => (reads++ === 0 ? before : after), (m) => m.mountpoint, gate, 'linux');
+    const out = new SampleSet();
+    await c.collect({ deadline: Date.now() + 1000, signal: new AbortController().signal }, out);
+    const s = parseExposition(render([out], 'text')).samples;
+    assert.equal(value(s, 'sys_disk_size_bytes', { mountpoint: '/' }), 7);
+    assert.equal(value(s, 'sys_disk_size_bytes', { mountpoint: '/data' }), undefined, 'its figures may be of what the path led to meanwhile');
+    c.close();
+  });
+
+  it("finds an earlier exporter's stuck probes: a one-mount probe is not repeated, a batch's mounts are asked one by one", async () => {
+    const procfs = mkdtempSync(join(tmpdir(), 'leftover-'));
+    try {
+      const proc = (pid: number, state: string, argv: string[]): void => {
+        mkdirSync(join(procfs, String(pid)));
+        writeFileSync(join(procfs, String(pid), 'stat'), `${pid} (stat) ${state} 1 ${pid} ${pid} 0 -1`);
+        writeFileSync(join(procfs, String(pid), 'cmdline'), `${argv.join('\0')}\0`);
+      };
+      const probe = (...paths: string[]): string[] => ['/usr/bin/stat', '-f', '-c', '%s %b %f %a %c %d %t', '--', ...paths];
+      proc(101, 'D', probe('/tmp'));
+      proc(102, 'D', probe('/mnt/a', '/mnt/b'));
+      proc(103, 'S', probe('/srv')); // not stuck: a probe that is about to answer
+      proc(104, 'D', ['/usr/bin/stat', '-c', '%s', '--', '/var']); // someone else's stat
+      const found = leftoverProbes(procfs);
+      assert.deepEqual([...found.stuck], [['/tmp', 101]]);
+      assert.deepEqual([...found.suspects].sort(), ['/mnt/a', '/mnt/b']);
+      assert.deepEqual(probePaths(probe('-x')), ['-x']);
+      // /tmp answers at once when asked, but an earlier probe of it still waits: not asked again.
+      const p = statfsProbe(procfs)!;
+      const t0 = Date.now();
+      assert.equal(await p.run('/tmp', 1000).answer, 'timeout');
+      assert.ok(Date.now() - t0 < 100);
+      assert.ok(typeof (await p.run('/', 1000).answer) === 'object', 'other mounts are asked');
+      // The stuck probe ends: /tmp is free again.
+      rmSync(join(procfs, '101'), { recursive: true });
+      const keepAlive = setTimeout(() => undefined, 5000); // the poll does not hold the process open
+      assert.equal(await p.run('/tmp', 1000).ended, undefined);
+      clearTimeout(keepAlive);
+      assert.ok(typeof (await p.run('/tmp', 1000).answer) === 'object', 'asked again');
+      p.close();
+    } finally {
+      rmSync(procfs, { recursive: true, force: true });
+    }
   });
 });

@@ -30,8 +30,12 @@ export const WINDOWS_FS_TYPES_EXCLUDE = '^(CDFS|UDF)$';
 /** Windows: optical and removable drives, and what has no root folder. */
 export const WINDOWS_DRIVE_TYPES_EXCLUDE = '^(cdrom|removable|no_root_dir|unknown)$';
 
-/** A mount's identity across two reads of the table: its exact path bytes and its device. */
-const mountKey = (m: MountEntry): string => `${m.path ? m.path.toString('latin1') : m.mountpoint}\0${m.device}`;
+/**
+ * A mount's identity across two reads of the table: its exact path bytes, its device and (Linux)
+ * its mount ID. Path and device alone took an unmount, symlink and remount of the same device
+ * name for the same mount, and reported what the path then led to under the old labels.
+ */
+const mountKey = (m: MountEntry): string => `${m.path ? m.path.toString('latin1') : m.mountpoint}\0${m.device}\0${m.id ?? ''}`;
 
 /** A mount to query, with its label set rendered once for as long as the mount table holds. */
 interface Target {
@@ -39,7 +43,7 @@ interface Target {
   readonly statfsPath: string | Buffer;
   /** The gate's key for statfsPath, made once per mount table instead of once per query. */
   readonly key: string;
-  /** FUSE: statfs only outside the process (see statfs_probe_linux.ts). */
+  /** FUSE and below: statfs only outside the process (see statfs_probe_linux.ts). */
   readonly isolate: boolean;
   readonly labels: string;
   /** Windows: sys_disk_info's labels, when WMI described the volume. */
@@ -135,15 +139,12 @@ export class DiskCollector implements Collector {
       const statfsPath = this.statfsPath(m);
       const labels = windows ? renderLabels(WINDOWS_DISK_LABELS, [m.mountpoint]) : renderLabels(DISK_SIZE.labels, [m.device, m.fstype, m.mountpoint]);
       const info = windows && m.driveType !== undefined ? renderLabels(DISK_INFO.labels, [m.device, m.fstype, m.driveType, m.mountpoint]) : undefined;
-      return { mount: m, statfsPath, key: gateKey(statfsPath), isolate: !windows && isFuse(m.fstype), labels, info };
+      return { mount: m, statfsPath, key: gateKey(statfsPath), isolate: m.viaFuse === true, labels, info };
     });
     this.gate.retain(new Set(targets.map((t) => t.key)));
     return targets;
   });
 }
-
-/** FUSE filesystems: "fuse", "fuseblk" (ntfs-3g) and "fuse.<daemon>" (sshfs, rclone, s3fs...). */
-export const isFuse = (fstype: string): boolean => fstype === 'fuse' || fstype === 'fuseblk' || fstype.startsWith('fuse.');
 
 /** Linux mount source: re-parses mountinfo only when its text changed (the reader then returns another Buffer). */
 export function linuxMounts(procfs: string, root: Buffer, filter: MountFilter): MountSource {

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import type { Pattern } from '../../flags';
 
 export interface MountEntry {
+  /** Linux: mountinfo's mount ID, new for every mount (a remount at the same path with the same device name included). */
+  readonly id?: number;
   readonly device: string;
   /** For labels: the mount point as UTF-8 (bytes that are not UTF-8 become \xNN, see labelText). */
   readonly mountpoint: string;
@@ -12,6 +14,8 @@ export interface MountEntry {
   readonly fstype: string;
   /** Undefined where it is not known (Windows before WMI answers): the family is then left out. */
   readonly readonly: boolean | undefined;
+  /** Linux: FUSE, or below a FUSE mount (see fuseReach); set from the whole table, before filtering. */
+  readonly viaFuse?: boolean;
   /** Windows: fixed, remote, removable, cdrom... (volumes_windows.ts DRIVE_TYPES). */
   readonly driveType?: string;
 }
@@ -105,6 +109,7 @@ export function parseMountinfo(content: string | Buffer, root: Buffer = Buffer.a
     const options = f[5].split(',');
     const superOptions = (f[sep + 3] ?? '').split(',');
     const entry: MountEntry = {
+      id: Number(f[0]),
       device: utf8(f[sep + 2]),
       mountpoint,
       path,
@@ -116,8 +121,31 @@ export function parseMountinfo(content: string | Buffer, root: Buffer = Buffer.a
     byMountpoint.delete(mountpoint); // re-insert so that order follows the visible entry
     byMountpoint.set(mountpoint, entry);
   }
-  return [...byMountpoint.values()];
+  const all = [...byMountpoint.values()];
+  const reach = fuseReach(all);
+  return all.map((m) => (reach(m) ? { ...m, viaFuse: true } : m));
 }
+
+/** FUSE filesystems: "fuse", "fuseblk" (ntfs-3g) and "fuse.<daemon>" (sshfs, rclone, s3fs...). */
+export const isFuse = (fstype: string): boolean => fstype === 'fuse' || fstype === 'fuseblk' || fstype.startsWith('fuse.');
+
+/**
+ * Whether a mount is FUSE or lies below a FUSE mount: its path walk then passes through the FUSE
+ * daemon, and a daemon that stops answering holds the statfs uninterruptibly as a FUSE statfs.
+ * A tmpfs inside a hung FUSE mount kept a pool thread, and so the exporter, from ever exiting.
+ */
+function fuseReach(mounts: readonly MountEntry[]): (m: MountEntry) => boolean {
+  const bytes = (m: MountEntry): string => (m.path ? m.path.toString('latin1') : m.mountpoint);
+  const fuse = new Set(mounts.filter((m) => isFuse(m.fstype)).map(bytes));
+  return (m) => {
+    if (isFuse(m.fstype)) return true;
+    if (fuse.size === 0) return false;
+    const p = bytes(m);
+    for (let i = p.indexOf('/', 1); i > 0; i = p.indexOf('/', i + 1)) if (fuse.has(p.slice(0, i))) return true;
+    return fuse.has('/');
+  };
+}
+
 
 /**
  * Reads the mount table of PID 1 (the host's view when the exporter runs in a container with the

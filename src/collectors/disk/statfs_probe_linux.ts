@@ -1,21 +1,39 @@
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import type { Probe, ProbeRun, StatfsResult } from './statfs_gate';
 
 // statfs in a child process (see statfs_gate.ts). Two kinds of mount need it:
-// - FUSE mounts, always: once a FUSE daemon has read a request, the kernel waits for its answer
-//   uninterruptibly (fs/fuse/dev.c request_wait_answer: "Either request is already in
-//   userspace, or it was forced. Wait it out."). A pool thread stuck there keeps the exporter
-//   from ever exiting, SIGKILL included: the process stays a zombie until the daemon answers.
-//   Stuck in a child instead, it leaves the exporter free to stop.
+// - FUSE mounts and every mount below one, always: once a FUSE daemon has read a request, the
+//   kernel waits for its answer uninterruptibly (fs/fuse/dev.c request_wait_answer: "Either
+//   request is already in userspace, or it was forced. Wait it out."). A pool thread stuck there
+//   keeps the exporter from ever exiting, SIGKILL included. Stuck in a child, it leaves the
+//   exporter free to stop. A mount below a FUSE mount is reached through it: its path walk waits
+//   on the same daemon.
 // - any mount the pool cannot take because hung calls hold it: a process blocked on a dead NFS
 //   or CIFS server waits killably, so the probe can be ended and costs nothing after.
-// The child is coreutils' `stat -f` (busybox's takes the same format), under coreutils'
-// `timeout` where there is one: if the exporter itself is SIGKILLed (BlueKing's stop.sh does
-// that), `timeout` still ends a killable probe.
+//
+// One process per mount cost about 10 ms of CPU per mount per scrape (spawn, `timeout`, `stat`):
+// 2 s a scrape at 200 FUSE mounts. So mounts are asked in batches: one `stat -f` per up to
+// BATCH_PATHS mounts, its output line-buffered (coreutils' stdbuf) with errors in the same
+// stream, so that the n-th line answers the n-th path as it comes. A mount that has not answered
+// within STALL_MS keeps that process to itself: the mounts after it move to a new process, so a
+// slow or dead mount delays no other. Where stdbuf is missing (busybox), each mount gets its own
+// process, as before.
+//
+// What ends a probe: the exporter sends SIGTERM to `timeout --foreground`, which passes it on to
+// stat and then waits for it. `--foreground` matters: without it `timeout -s KILL` kills its own
+// process group, itself included, and a stat stuck in a FUSE wait is orphaned to PID 1 (a zombie
+// for good where the exporter is PID 1). With it, every probe stays a child of a process that
+// reaps it, and if the exporter itself is SIGKILLed (BlueKing's stop.sh does that), `timeout`
+// still ends a killable probe on its own clock.
 
 /** f_bsize, blocks, bfree, bavail, files, ffree, type (hex): the fields StatfsResult holds. */
 const FORMAT = '%s %b %f %a %c %d %t';
+/** Mounts per process: bounds a batch's argv (ARG_MAX) and how long its sequential asking takes. */
+const BATCH_PATHS = 128;
+const BATCH_ARG_BYTES = 64 * 1024;
+/** A mount in progress this long gets its process to itself (healthy FUSE answers in microseconds). */
+export const STALL_MS = 100;
 
 const find = (names: readonly string[]): string | undefined => names.find((n) => existsSync(n));
 
@@ -30,60 +48,279 @@ export function parseStatOutput(out: string): StatfsResult {
   return { bsize: n[0], blocks: n[1], bfree: n[2], bavail: n[3], files: n[4], ffree: n[5], type: parseInt(f[6], 16) };
 }
 
+/** One line of a batch: figures, or stat's error ("stat: cannot read ... for 'X': Permission denied"). */
+function parseLine(line: string): StatfsResult | Error {
+  if (/^[\d-]/.test(line)) {
+    try {
+      return parseStatOutput(line);
+    } catch (e) {
+      return e as Error;
+    }
+  }
+  return new Error(line.replace(/^\S*stat: /, ''));
+}
+
+/** argv of a running probe, as /proc/PID/cmdline gives it: the paths it asks, or undefined if it is no probe. */
+export function probePaths(argv: readonly string[]): string[] | undefined {
+  const at = argv.indexOf(FORMAT);
+  if (at < 2 || argv[at - 1] !== '-c' || argv[at - 2] !== '-f' || argv[at + 1] !== '--' || !/(^|\/)stat$/.test(argv[at - 3] ?? '')) return undefined;
+  return argv.slice(at + 2);
+}
+
+/** Probes an earlier exporter left stuck (see leftoverProbes). */
+export interface Leftovers {
+  /** Mount -> pid of a one-mount probe still waiting on it: the mount is known to hang. */
+  readonly stuck: Map<string, number>;
+  /** Mounts a stuck batch named: one of them hangs, which is not known. */
+  readonly suspects: Set<string>;
+}
+
+/**
+ * Probes that an earlier exporter left stuck in a FUSE wait (state D; a restart does not end
+ * them, nothing can). A mount a one-mount probe still waits on is not asked again until that
+ * probe ends; the mounts a stuck batch named are asked one per process until they answer, so
+ * that the next restart knows which one hangs. So restarts do not pile up stuck processes.
+ * Read once, when the first mount is probed, before this exporter has probes of its own.
+ */
+export function leftoverProbes(procfs = '/proc'): Leftovers {
+  const found: Leftovers = { stuck: new Map(), suspects: new Set() };
+  let pids: string[];
+  try {
+    pids = readdirSync(procfs).filter((p) => /^\d+$/.test(p));
+  } catch {
+    return found;
+  }
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`${procfs}/${pid}/stat`, 'latin1');
+      if (stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'D') continue;
+      const paths = probePaths(readFileSync(`${procfs}/${pid}/cmdline`, 'utf8').split('\0').slice(0, -1)) ?? [];
+      if (paths.length === 1) found.stuck.set(paths[0], Number(pid));
+      else for (const p of paths) found.suspects.add(p);
+    } catch {
+      // gone meanwhile, or not ours to read
+    }
+  }
+  return found;
+}
+
+/** Whether process `pid` is still a probe of `path` (and not a reused pid). */
+function isProbeOf(procfs: string, pid: number, path: string): boolean {
+  try {
+    const paths = probePaths(readFileSync(`${procfs}/${pid}/cmdline`, 'utf8').split('\0').slice(0, -1));
+    return paths?.length === 1 && paths[0] === path;
+  } catch {
+    return false;
+  }
+}
+
+interface Item {
+  readonly path: string;
+  readonly timeoutMs: number;
+  settle(r: StatfsResult | Error | 'timeout'): void;
+  end(r: StatfsResult | undefined): void;
+  settled: boolean;
+}
+
+interface Tools {
+  readonly stat: string;
+  readonly timeout?: string;
+  /** `sh` and `stdbuf`: batches; without them one process per mount. */
+  readonly batch?: { readonly sh: string; readonly stdbuf: string };
+}
+
+/** One `stat -f` process answering `items` in order. */
+class Batch {
+  private readonly child: ChildProcess;
+  private next = 0;
+  private since = Date.now();
+  private partial = '';
+  private timer: NodeJS.Timeout | undefined;
+  /** Items moved to another process: past them, this one's lines are not wanted. */
+  private split = false;
+  private signalled = false;
+
+  constructor(
+    private items: Item[],
+    private readonly tools: Tools,
+    private readonly spawnBatch: (items: Item[]) => void,
+    private readonly done: (b: Batch) => void,
+  ) {
+    const { stat, timeout, batch } = tools;
+    // `timeout` fires a second after the longest we would wait: ours normally does.
+    // "--": a path that starts with "-" (--path.rootfs=-x) is a path, not an option.
+    let argv = [stat, '-f', '-c', FORMAT, '--', ...items.map((i) => i.path)];
+    if (batch) argv = [batch.stdbuf, '-oL', ...argv];
+    if (timeout) argv = [timeout, '--foreground', '-s', 'KILL', `${Math.ceil((2 * Math.max(...items.map((i) => i.timeoutMs))) / 1000) + 1}`, ...argv];
+    if (batch) argv = [batch.sh, '-c', 'exec "$@" 2>&1', 'sh', ...argv];
+    this.child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', batch ? 'ignore' : 'pipe'], env: { LC_ALL: 'C' } });
+    let err = '';
+    this.child.stdout!.setEncoding('utf8').on('data', (c: string) => this.onData(c));
+    this.child.stderr?.setEncoding('utf8').on('data', (c: string) => (err += c));
+    this.child.on('error', (e) => this.finish(e));
+    this.child.on('close', (code, signal) => {
+      if (this.partial) this.onData('\n');
+      const killed = signal !== null || code === 124 || code === 137;
+      this.finish(new Error(killed ? 'statfs killed' : err.trim().split('\n')[0] || `stat -f exited with ${code}`));
+    });
+    this.arm();
+  }
+
+  /** Ends the process (at shutdown). */
+  stop(): void {
+    this.signal();
+  }
+
+  private onData(chunk: string): void {
+    const lines = (this.partial + chunk).split('\n');
+    this.partial = lines.pop()!;
+    for (const line of lines) {
+      const item = this.items[this.next];
+      if (!item) break;
+      const r = parseLine(line);
+      item.settle(r);
+      item.end(r instanceof Error ? undefined : r);
+      this.next++;
+      this.since = Date.now();
+    }
+    if (this.next >= this.items.length && this.split) this.signal();
+    this.arm();
+  }
+
+  /** The next check: a stall at STALL_MS, the item's own timeout after that. */
+  private arm(): void {
+    clearTimeout(this.timer);
+    const item = this.items[this.next];
+    if (!item) return;
+    const elapsed = Date.now() - this.since;
+    const at = !this.split && this.next + 1 < this.items.length ? STALL_MS : item.timeoutMs;
+    this.timer = setTimeout(() => this.check(), Math.max(0, at - elapsed));
+  }
+
+  private check(): void {
+    const item = this.items[this.next];
+    if (!item) return;
+    const rest = this.items.slice(this.next + 1);
+    if (rest.length > 0) {
+      // The mounts after a slow one go on in a process of their own.
+      this.items = this.items.slice(0, this.next + 1);
+      this.split = true;
+      this.spawnBatch(rest);
+    }
+    if (Date.now() - this.since >= item.timeoutMs) {
+      item.settle('timeout');
+      this.signal();
+      return;
+    }
+    this.arm();
+  }
+
+  private signal(): void {
+    if (this.signalled) return;
+    this.signalled = true;
+    // SIGTERM to `timeout` reaches stat as a fatal signal, which ends a killable wait; without
+    // `timeout`, stat is the child itself.
+    this.child.kill(this.tools.timeout ? 'SIGTERM' : 'SIGKILL');
+  }
+
+  /** The process has ended (or never started): whatever it did not answer fails with `err`. */
+  private finish(err: Error): void {
+    clearTimeout(this.timer);
+    for (let i = this.next; i < this.items.length; i++) {
+      this.items[i].settle(err);
+      this.items[i].end(undefined);
+    }
+    this.next = this.items.length;
+    this.done(this);
+  }
+}
+
 /** The probe, or undefined where there is no `stat` to run. */
-export function statfsProbe(): Probe | undefined {
+export function statfsProbe(procfs = '/proc'): Probe | undefined {
   const stat = find(['/usr/bin/stat', '/bin/stat']);
   if (!stat) return undefined;
-  const timeout = find(['/usr/bin/timeout', '/bin/timeout']);
-  // SIGTERM to `timeout` is passed on to stat, which has no handler: a fatal signal, and that
-  // ends a killable wait. Without `timeout`, stat is the child itself.
-  const stopSignal: NodeJS.Signals = timeout ? 'SIGTERM' : 'SIGKILL';
-  const running = new Set<import('node:child_process').ChildProcess>();
+  let tools: Tools | undefined;
+  let left: Leftovers = { stuck: new Map(), suspects: new Set() };
+  const running = new Set<Batch>();
+  let queued: Item[] = [];
+
+  const setup = (): Tools => {
+    const timeout = find(['/usr/bin/timeout', '/bin/timeout']);
+    const sh = find(['/bin/sh', '/usr/bin/sh']);
+    const stdbuf = find(['/usr/bin/stdbuf', '/bin/stdbuf']);
+    // stdbuf works by preloading its library: a host may have the command without it.
+    const streams = sh && stdbuf && spawnSync(stdbuf, ['-oL', stat, '--version'], { stdio: 'ignore', timeout: 5000 }).status === 0;
+    left = leftoverProbes(procfs);
+    return { stat, timeout, batch: streams ? { sh: sh!, stdbuf: stdbuf! } : undefined };
+  };
+
+  const start = (items: Item[]): void => {
+    const b: Batch = new Batch(items, tools!, start, () => running.delete(b));
+    running.add(b);
+  };
+
+  const flush = (): void => {
+    const items = queued;
+    queued = [];
+    let batch: Item[] = [];
+    let bytes = 0;
+    for (const item of items) {
+      if (!tools!.batch || left.suspects.has(item.path)) {
+        start([item]);
+        continue;
+      }
+      if (batch.length === BATCH_PATHS || bytes + item.path.length > BATCH_ARG_BYTES) {
+        start(batch);
+        batch = [];
+        bytes = 0;
+      }
+      batch.push(item);
+      bytes += item.path.length + 1;
+    }
+    if (batch.length > 0) start(batch);
+  };
+
+  /** A mount an earlier exporter's probe still waits on: failed now, free again when that probe ends. */
+  const heldBy = (path: string, pid: number, timeoutMs: number): ProbeRun => {
+    const ended = new Promise<undefined>((resolve) => {
+      const poll = setInterval(() => {
+        if (isProbeOf(procfs, pid, path)) return;
+        clearInterval(poll);
+        left.stuck.delete(path);
+        resolve(undefined);
+      }, Math.max(1000, timeoutMs));
+      poll.unref();
+    });
+    return { answer: Promise.resolve('timeout'), ended };
+  };
+
   return {
     run(path, timeoutMs): ProbeRun {
-      // `timeout` fires a second after we would: ours normally does.
-      // "--": a path that starts with "-" (--path.rootfs=-x) is a path, not an option.
-      const argv = [stat, '-f', '-c', FORMAT, '--', path];
-      if (timeout) argv.unshift(timeout, '-s', 'KILL', `${Math.ceil(timeoutMs / 1000) + 1}`);
-      const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env: { LC_ALL: 'C' } });
-      running.add(child);
-      let out = '';
-      let err = '';
-      child.stdout!.setEncoding('utf8').on('data', (c: string) => (out += c));
-      child.stderr!.setEncoding('utf8').on('data', (c: string) => (err += c));
-      const ended = new Promise<StatfsResult | Error>((resolve) => {
-        child.on('error', (e) => {
-          running.delete(child);
-          resolve(e);
-        });
-        child.on('close', (code, signal) => {
-          running.delete(child);
-          if (code !== 0) return resolve(new Error(signal || code === 124 || code === 137 ? 'statfs killed' : err.trim().split('\n')[0] || `stat -f exited with ${code}`));
-          try {
-            resolve(parseStatOutput(out));
-          } catch (e) {
-            resolve(e as Error);
-          }
-        });
+      tools ??= setup();
+      const pid = left.stuck.get(path);
+      if (pid !== undefined) return heldBy(path, pid, timeoutMs);
+      let settle!: (r: StatfsResult | Error | 'timeout') => void;
+      let end!: (r: StatfsResult | undefined) => void;
+      const answer = new Promise<StatfsResult | 'timeout'>((resolve, reject) => {
+        settle = (r) => {
+          if (item.settled) return;
+          item.settled = true;
+          if (r instanceof Error) reject(r);
+          else resolve(r);
+        };
       });
-      let timer: NodeJS.Timeout | undefined;
-      const late = new Promise<'timeout'>((resolve) => {
-        timer = setTimeout(() => {
-          child.kill(stopSignal);
-          resolve('timeout');
-        }, timeoutMs);
-      });
-      // The answer comes from the process's end, or is 'timeout': a process stuck in a FUSE
-      // wait may never end, and nothing waits for it.
-      const answer = Promise.race([ended, late]).then((r) => {
-        clearTimeout(timer);
-        if (r instanceof Error) throw r;
+      const ended = new Promise<StatfsResult | undefined>((resolve) => (end = resolve)).then((r) => {
+        if (r) left.suspects.delete(path);
         return r;
       });
-      return { answer, ended: ended.then((r) => (r instanceof Error ? undefined : r)) };
+      const item: Item = { path, timeoutMs, settle: (r) => settle(r), end: (r) => end(r), settled: false };
+      // Every mount of one collection is asked in the same turn of the event loop: one flush.
+      if (queued.length === 0) setImmediate(flush);
+      queued.push(item);
+      return { answer, ended };
     },
     close() {
-      for (const c of running) c.kill(stopSignal);
+      for (const b of running) b.stop();
     },
   };
 }
