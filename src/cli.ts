@@ -59,7 +59,7 @@ const WEB_FLAGS: readonly FlagSpec[] = [
 
 const RUN_FLAGS: readonly FlagSpec[] = [
   { name: 'collector.timeout', arg: '<duration>', defaultText: DEFAULT_TIMEOUT, parse: duration(1),
-    help: 'Deadline of each collector in one scrape (lowered by X-Prometheus-Scrape-Timeout-Seconds).' },
+    help: 'Deadline of each collector in one scrape (lowered by X-Prometheus-Scrape-Timeout-Seconds, never raised by it). A mount must answer 5 % of it (at most 250 ms) before it, so that its figures are in the response by then.' },
   { name: 'collection.interval', arg: '<duration>', defaultText: '0', parse: duration(0),
     help: 'Collect in the background at this interval and serve the latest snapshot; 0 collects on each scrape.' },
   { name: 'path.procfs', arg: '<path>', defaultText: '/proc', platforms: ['linux'], help: 'procfs mount point.' },

@@ -323,18 +323,29 @@ describe('which mounts are asked outside the process, and what a restart finds',
   it("finds an earlier exporter's stuck probes: a one-mount probe is not repeated, a batch's mounts are asked one by one", async () => {
     const procfs = mkdtempSync(join(tmpdir(), 'leftover-'));
     try {
-      const proc = (pid: number, state: string, argv: string[]): void => {
+      writeFileSync(join(procfs, 'uptime'), '1000.00 1500.00\n');
+      const proc = (pid: number, state: string, argv: string[], waitingOn?: string, started = 0): void => {
         mkdirSync(join(procfs, String(pid)));
-        writeFileSync(join(procfs, String(pid), 'stat'), `${pid} (stat) ${state} 1 ${pid} ${pid} 0 -1`);
+        // Fields 4 to 52 of /proc/PID/stat: start time (22) in ticks, arg_start (48) at 0x7ffc0000 where given.
+        const fields = Array.from({ length: 49 }, (_, i) => (i + 4 === 48 && waitingOn ? String(0x7ffc0000) : i + 4 === 22 ? String(started) : '0'));
+        writeFileSync(join(procfs, String(pid), 'stat'), `${pid} (stat) ${state} ${fields.join(' ')}`);
         writeFileSync(join(procfs, String(pid), 'cmdline'), `${argv.join('\0')}\0`);
+        if (waitingOn) {
+          // statfs(2)'s path argument: the address of that argv string.
+          const offset = Buffer.byteLength(argv.slice(0, argv.indexOf(waitingOn)).map((a) => `${a}\0`).join(''));
+          writeFileSync(join(procfs, String(pid), 'syscall'), `137 0x${(0x7ffc0000 + offset).toString(16)} 0x7ffd1000 0x0 0x0 0x0 0x0 0x7ffd0f00 0x7f0000001234\n`);
+        }
       };
       const probe = (...paths: string[]): string[] => ['/usr/bin/stat', '-f', '-c', '%s %b %f %a %c %d %t', '--', ...paths];
       proc(101, 'D', probe('/tmp'));
       proc(102, 'D', probe('/mnt/a', '/mnt/b'));
-      proc(103, 'S', probe('/srv')); // not stuck: a probe that is about to answer
+      proc(103, 'R', probe('/srv')); // not stuck: a probe that is about to answer
+      proc(106, 'S', probe('/srv'), undefined, 1000 * 100 - 50); // started 0.5 s ago: not stuck yet
       proc(104, 'D', ['/usr/bin/stat', '-c', '%s', '--', '/var']); // someone else's stat
+      proc(105, 'D', probe('/mnt/c', '/mnt/déjà vu', '/mnt/e'), '/mnt/déjà vu'); // a batch whose wait can be read
+      proc(107, 'S', ['/usr/bin/timeout', '--foreground', '-s', 'KILL', '3', '/usr/bin/stdbuf', '-oL', ...probe('/mnt/f', '/mnt/g')]); // its parent
       const found = leftoverProbes(procfs);
-      assert.deepEqual([...found.stuck], [['/tmp', 101]]);
+      assert.deepEqual([...found.stuck].sort(), [['/mnt/déjà vu', 105], ['/tmp', 101]]);
       assert.deepEqual([...found.suspects].sort(), ['/mnt/a', '/mnt/b']);
       assert.deepEqual(probePaths(probe('-x')), ['-x']);
       // /tmp answers at once when asked, but an earlier probe of it still waits: not asked again.

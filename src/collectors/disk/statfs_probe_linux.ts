@@ -1,4 +1,4 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import type { Probe, ProbeRun, StatfsResult } from './statfs_gate';
 
@@ -29,9 +29,14 @@ import type { Probe, ProbeRun, StatfsResult } from './statfs_gate';
 
 /** f_bsize, blocks, bfree, bavail, files, ffree, type (hex): the fields StatfsResult holds. */
 const FORMAT = '%s %b %f %a %c %d %t';
-/** Mounts per process: bounds a batch's argv (ARG_MAX) and how long its sequential asking takes. */
-const BATCH_PATHS = 128;
-const BATCH_ARG_BYTES = 64 * 1024;
+/**
+ * Mounts per process: bounds a batch's argv (ARG_MAX is 2 MiB and up) and how long its
+ * sequential asking takes (a healthy FUSE statfs is 0.1 ms or less). Each spawn holds the
+ * exporter's main thread while it forks: about 18 ms from source (Node forks its whole heap),
+ * so with 128 a scrape of 1,000 FUSE mounts held it 150 ms.
+ */
+const BATCH_PATHS = 512;
+const BATCH_ARG_BYTES = 128 * 1024;
 /** A mount in progress this long gets its process to itself (healthy FUSE answers in microseconds). */
 export const STALL_MS = 100;
 
@@ -60,42 +65,76 @@ function parseLine(line: string): StatfsResult | Error {
   return new Error(line.replace(/^\S*stat: /, ''));
 }
 
-/** argv of a running probe, as /proc/PID/cmdline gives it: the paths it asks, or undefined if it is no probe. */
+/** The paths a probe process asks, from its argv (/proc/PID/cmdline), or undefined if it is no probe. */
 export function probePaths(argv: readonly string[]): string[] | undefined {
-  const at = argv.indexOf(FORMAT);
-  if (at < 2 || argv[at - 1] !== '-c' || argv[at - 2] !== '-f' || argv[at + 1] !== '--' || !/(^|\/)stat$/.test(argv[at - 3] ?? '')) return undefined;
-  return argv.slice(at + 2);
+  // Its own argv, not that of the `timeout` or `stdbuf` that started it: stat is what waits.
+  if (!/(^|\/)stat$/.test(argv[0] ?? '') || argv[1] !== '-f' || argv[2] !== '-c' || argv[3] !== FORMAT || argv[4] !== '--') return undefined;
+  return argv.slice(5);
 }
+
+/** USER_HZ, the unit of /proc/PID/stat's times: 100 on every Linux architecture. */
+const TICKS = 100;
 
 /** Probes an earlier exporter left stuck (see leftoverProbes). */
 export interface Leftovers {
-  /** Mount -> pid of a one-mount probe still waiting on it: the mount is known to hang. */
+  /** Mount -> pid of a probe still waiting on it: the mount is known to hang. */
   readonly stuck: Map<string, number>;
-  /** Mounts a stuck batch named: one of them hangs, which is not known. */
+  /** Mounts a stuck batch named where the one it waits on could not be read: one of them hangs. */
   readonly suspects: Set<string>;
 }
 
 /**
- * Probes that an earlier exporter left stuck in a FUSE wait (state D; a restart does not end
- * them, nothing can). A mount a one-mount probe still waits on is not asked again until that
- * probe ends; the mounts a stuck batch named are asked one per process until they answer, so
- * that the next restart knows which one hangs. So restarts do not pile up stuck processes.
- * Read once, when the first mount is probed, before this exporter has probes of its own.
+ * Which of its paths a stuck batch waits on: the path argument of the statfs it is blocked in
+ * (/proc/PID/syscall) points into its argv, which starts at arg_start (/proc/PID/stat field 48).
+ * Both need ptrace-read rights over the process (root has them); undefined without.
+ */
+function waitingOn(dir: string, stat: string, argv: readonly string[]): string | undefined {
+  try {
+    const ptr = BigInt(readFileSync(`${dir}/syscall`, 'latin1').split(' ')[1]);
+    // Fields after the command's closing parenthesis start at field 3.
+    const argStart = BigInt(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[48 - 3]);
+    if (argStart === 0n) return undefined;
+    let at = 0n;
+    for (const a of argv) {
+      if (at === ptr - argStart) return a;
+      at += BigInt(Buffer.byteLength(a, 'utf8') + 1);
+    }
+  } catch {
+    // not ours to read, or not in a syscall
+  }
+  return undefined;
+}
+
+/**
+ * Probes that an earlier exporter left stuck in a FUSE wait (a restart does not end them, and
+ * once signalled nothing can). A mount one of them still waits on is not asked again until it ends, so
+ * that restarts do not pile up stuck processes. Where the mount a batch waits on cannot be read,
+ * its mounts are asked one per process until they answer: the next restart then knows. Read
+ * once, when the first mount is probed, before this exporter has probes of its own.
  */
 export function leftoverProbes(procfs = '/proc'): Leftovers {
   const found: Leftovers = { stuck: new Map(), suspects: new Set() };
   let pids: string[];
+  let uptime: number;
   try {
+    uptime = Number(readFileSync(`${procfs}/uptime`, 'latin1').split(' ')[0]);
     pids = readdirSync(procfs).filter((p) => /^\d+$/.test(p));
   } catch {
     return found;
   }
   for (const pid of pids) {
+    const dir = `${procfs}/${pid}`;
     try {
-      const stat = readFileSync(`${procfs}/${pid}/stat`, 'latin1');
-      if (stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'D') continue;
-      const paths = probePaths(readFileSync(`${procfs}/${pid}/cmdline`, 'utf8').split('\0').slice(0, -1)) ?? [];
-      if (paths.length === 1) found.stuck.set(paths[0], Number(pid));
+      const stat = readFileSync(`${dir}/stat`, 'latin1');
+      if (!stat.includes(' (stat) ')) continue;
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      // Waiting (S: a FUSE request not yet interrupted, D: after a signal) for 2 s or more;
+      // another exporter's healthy probes answer in milliseconds. Field 22: start, in ticks.
+      if ((f[0] !== 'S' && f[0] !== 'D') || uptime - Number(f[22 - 3]) / TICKS < 2) continue;
+      const argv = readFileSync(`${dir}/cmdline`, 'utf8').split('\0').slice(0, -1);
+      const paths = probePaths(argv) ?? [];
+      const on = paths.length === 1 ? paths[0] : waitingOn(dir, stat, argv);
+      if (on !== undefined) found.stuck.set(on, Number(pid));
       else for (const p of paths) found.suspects.add(p);
     } catch {
       // gone meanwhile, or not ours to read
@@ -104,11 +143,10 @@ export function leftoverProbes(procfs = '/proc'): Leftovers {
   return found;
 }
 
-/** Whether process `pid` is still a probe of `path` (and not a reused pid). */
+/** Whether process `pid` is still a probe naming `path` (and not a reused pid). */
 function isProbeOf(procfs: string, pid: number, path: string): boolean {
   try {
-    const paths = probePaths(readFileSync(`${procfs}/${pid}/cmdline`, 'utf8').split('\0').slice(0, -1));
-    return paths?.length === 1 && paths[0] === path;
+    return probePaths(readFileSync(`${procfs}/${pid}/cmdline`, 'utf8').split('\0').slice(0, -1))?.includes(path) === true;
   } catch {
     return false;
   }
@@ -125,8 +163,8 @@ interface Item {
 interface Tools {
   readonly stat: string;
   readonly timeout?: string;
-  /** `sh` and `stdbuf`: batches; without them one process per mount. */
-  readonly batch?: { readonly sh: string; readonly stdbuf: string };
+  /** `sh` and `stdbuf`: batches; without them one process per mount. Dropped if stdbuf fails. */
+  batch?: { readonly sh: string; readonly stdbuf: string };
 }
 
 /** One `stat -f` process answering `items` in order. */
@@ -177,6 +215,14 @@ class Batch {
     for (const line of lines) {
       const item = this.items[this.next];
       if (!item) break;
+      if (this.tools.batch && /^\S*stdbuf: /.test(line)) {
+        // stdbuf preloads a library a host may lack: ask these mounts one per process.
+        this.tools.batch = undefined;
+        const rest = this.items.slice(this.next);
+        this.items = this.items.slice(0, this.next);
+        for (const i of rest) this.spawnBatch([i]);
+        break;
+      }
       const r = parseLine(line);
       item.settle(r);
       item.end(r instanceof Error ? undefined : r);
@@ -248,10 +294,8 @@ export function statfsProbe(procfs = '/proc'): Probe | undefined {
     const timeout = find(['/usr/bin/timeout', '/bin/timeout']);
     const sh = find(['/bin/sh', '/usr/bin/sh']);
     const stdbuf = find(['/usr/bin/stdbuf', '/bin/stdbuf']);
-    // stdbuf works by preloading its library: a host may have the command without it.
-    const streams = sh && stdbuf && spawnSync(stdbuf, ['-oL', stat, '--version'], { stdio: 'ignore', timeout: 5000 }).status === 0;
     left = leftoverProbes(procfs);
-    return { stat, timeout, batch: streams ? { sh: sh!, stdbuf: stdbuf! } : undefined };
+    return { stat, timeout, batch: sh && stdbuf ? { sh, stdbuf } : undefined };
   };
 
   const start = (items: Item[]): void => {
@@ -262,22 +306,31 @@ export function statfsProbe(procfs = '/proc'): Probe | undefined {
   const flush = (): void => {
     const items = queued;
     queued = [];
+    const batches: Item[][] = [];
     let batch: Item[] = [];
     let bytes = 0;
     for (const item of items) {
       if (!tools!.batch || left.suspects.has(item.path)) {
-        start([item]);
+        batches.push([item]);
         continue;
       }
       if (batch.length === BATCH_PATHS || bytes + item.path.length > BATCH_ARG_BYTES) {
-        start(batch);
+        batches.push(batch);
         batch = [];
         bytes = 0;
       }
       batch.push(item);
       bytes += item.path.length + 1;
     }
-    if (batch.length > 0) start(batch);
+    if (batch.length > 0) batches.push(batch);
+    // One spawn per turn of the event loop: requests are served between two forks.
+    const next = (): void => {
+      const b = batches.shift();
+      if (!b) return;
+      start(b);
+      if (batches.length > 0) setImmediate(next);
+    };
+    next();
   };
 
   /** A mount an earlier exporter's probe still waits on: failed now, free again when that probe ends. */
