@@ -77,8 +77,13 @@ for (const flavour of FLAVOURS) {
     it('answers every malformed request with a proper 4xx/5xx or a valid exposition, and stays healthy', async (t) => {
       const rnd = prng(20261121);
       const cases: Array<{ name: string; chunks: Array<string | Buffer>; gap?: number; expect: (s: number | undefined) => boolean; halfClose?: boolean }> = [];
-      const client = (s: number | undefined) => s !== undefined && s >= 400 && s < 500;
       const ok = (s: number | undefined) => s === 200;
+      // The executable serves plain HTTP with Bun's own server (uWebSockets), which refuses some
+      // malformed requests differently from Node's: 505 for a request line it cannot read, the
+      // connection closed for an unknown method or headers never finished, and dot segments
+      // resolved before routing (never past the routes: /../../etc/passwd is /etc/passwd, a 404).
+      const bun = flavour.name !== 'from source';
+      const client = (s: number | undefined) => (s !== undefined && s >= 400 && s < 500) || (bun && (s === 505 || s === undefined));
       for (let i = 0; i < 25; i++) {
         const bytes = Buffer.alloc(1 + Math.floor(rnd() * 2000));
         for (let j = 0; j < bytes.length; j++) bytes[j] = Math.floor(rnd() * 256);
@@ -97,26 +102,29 @@ for (const flavour of FLAVOURS) {
         { name: 'chunked GET', chunks: ['GET /metrics HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n'], expect: (s) => s === 413 },
         { name: 'NUL in a header', chunks: ['GET /metrics HTTP/1.1\r\nHost: x\0y\r\n\r\n'], expect: client },
         // Go's ServeMux (node_exporter) redirects a path with dot segments to its clean form.
-        { name: 'path traversal', chunks: ['GET /../../etc/passwd HTTP/1.1\r\nHost: x\r\n\r\n'], expect: (s) => s === 301 },
+        { name: 'path traversal', chunks: ['GET /../../etc/passwd HTTP/1.1\r\nHost: x\r\n\r\n'], expect: (s) => s === (bun ? 404 : 301) },
         { name: 'encoded traversal', chunks: ['GET /%2e%2e/%2e%2e/etc/passwd HTTP/1.1\r\nHost: x\r\n\r\n'], expect: (s) => s === 404 },
-        { name: 'dot segment to metrics', chunks: ['GET /x/../metrics HTTP/1.1\r\nHost: x\r\n\r\n'], expect: (s) => s === 301 },
-        { name: 'absolute-form target', chunks: ['GET http://evil/metrics HTTP/1.1\r\nHost: x\r\n\r\n'], expect: (s) => s === 404 },
+        { name: 'dot segment to metrics', chunks: ['GET /x/../metrics HTTP/1.1\r\nHost: x\r\n\r\n'], expect: (s) => s === (bun ? 200 : 301) },
+        // Go's server (node_exporter) and Bun's take the path of an absolute-form target (RFC 9112 3.2.2).
+        { name: 'absolute-form target', chunks: ['GET http://evil/metrics HTTP/1.1\r\nHost: x\r\n\r\n'], expect: (s) => s === (bun ? 200 : 404) },
         { name: 'bad Accept', chunks: [`GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAccept: ;;q=abc,,application/openmetrics-text;version=;q=-4,${'*/*;'.repeat(500)}\r\n\r\n`], expect: ok },
         { name: 'bad Accept-Encoding', chunks: ['GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAccept-Encoding: gzip;q=NaN, br;;;, *;q=0\r\n\r\n'], expect: ok },
         { name: 'bad scrape timeout header', chunks: ['GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-Prometheus-Scrape-Timeout-Seconds: -1e309\r\n\r\n'], expect: ok },
         { name: 'HTTP/0.9', chunks: ['GET /metrics\r\n'], expect: (s) => s === undefined || client(s), halfClose: true },
         { name: 'slow byte-at-a-time valid request', chunks: [...'GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'], gap: 20, expect: ok },
-        { name: 'slow client that never finishes its headers', chunks: ['GET /metrics HTTP/1.1\r\n', 'Host: x\r\n'], gap: 100, expect: (s) => s === 408 },
+        { name: 'slow client that never finishes its headers', chunks: ['GET /metrics HTTP/1.1\r\n', 'Host: x\r\n'], gap: 100, expect: (s) => s === 408 || (bun && s === undefined) },
       );
       const rss0 = rssOf(exp.proc.pid!);
+      const wrong: string[] = [];
       for (const c of cases) {
         const r = await raw(port, c.chunks, c.gap ?? 0, 8000, c.halfClose ?? false);
-        assert.ok(c.expect(r.status), `${c.name}: got ${r.status ?? 'no response'} ${r.head.split('\r\n')[0]}`);
+        if (!c.expect(r.status)) wrong.push(`${c.name}: got ${r.status ?? 'no response'} ${r.head.split('\r\n')[0]}`);
         if (r.status === 200) {
           const text = r.head.toLowerCase().includes('transfer-encoding: chunked') ? '' : r.body.toString();
           assert.equal(promtoolCheck(text).code, 0, `${c.name}: valid exposition`);
         }
       }
+      assert.deepEqual(wrong, []);
       // A burst over --web.max-requests: every answer is 200 or 503, none hangs or fails.
       const burst = await Promise.all(Array.from({ length: 60 }, () => raw(port, ['GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'], 0, 10_000)));
       const statuses = burst.map((r) => r.status);

@@ -257,6 +257,9 @@ describe('many FUSE mounts, hasty clients, hung FUSE parents, restarts', { skip 
       }
       for (let i = 0; i < 50 && !(await request(`http://127.0.0.1:${port}/-/healthy`).then(() => true, () => false)); i++) await sleep(100);
       for (let i = 0; i < 3; i++) await request(`http://127.0.0.1:${port}/metrics`);
+      // Past the probes' own time limit (`timeout` kills stat after 2 x 1 s + 1 s): 1.0's
+      // `timeout -s KILL` killed itself there and orphaned stat to PID 1.
+      await sleep(4000);
       await fs.stop(); // the stuck probes end now
       await sleep(1000);
       assert.equal(zombiesOf(pid1), 0, 'zombie children of the exporter');

@@ -1,6 +1,6 @@
-import * as http from 'node:http';
+import type * as http from 'node:http';
 import type * as https from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type * as Tls from 'node:tls';
 import type { TLSSocket } from 'node:tls';
 import { promisify } from 'node:util';
@@ -13,6 +13,10 @@ import { BasicAuth, BcryptVerifier } from './auth';
 import { formatListenAddress, type ListenAddress } from './listen';
 import { acceptsGzip, negotiateFormat } from './negotiate';
 import { secureContextOptions, type TlsSettings, type WebConfig } from './webconfig';
+
+// node:http is loaded only where it serves (from source, on Windows, and TLS in the Linux
+// executables): Bun.serve needs none of it.
+const nodeHttp = (): typeof http => require('node:http') as typeof http;
 
 // zlib and https are loaded on first use: each builtin module costs resident memory for the
 // life of the process (https brings tls and crypto: about 4 MB), and most hosts never need them.
@@ -58,6 +62,57 @@ function answerPlainHttp(server: https.Server): void {
     });
     socket.on('error', () => socket.destroy());
   });
+}
+
+/**
+ * Requests of one connection not answered yet beyond which the connection is cut. Bun's
+ * node:http server (1.4.5) goes on parsing and dispatching what a client pipelines while the
+ * responses cannot be sent: one read dispatches about 5,000 requests, reading resumes whenever a
+ * response is handed over, and what is left in the kernel is dispatched after the client has
+ * gone. Twenty connections writing requests and never reading took the executable to 8.7 GB
+ * (TLS, which still uses it there). No scraper pipelines (Go's HTTP client, Prometheus', never
+ * does): a small bound costs nothing, and caps a connection at this many responses in memory.
+ */
+const MAX_PENDING_REQUESTS = 16;
+
+/** Per connection: requests not answered yet; an idle timer where the runtime has none (see bunTlsEndpoint). */
+interface Connection {
+  pending: number;
+  /** Cut after this long with no request in progress; 0: the runtime's own timeouts apply. */
+  readonly idleMs: number;
+  idle?: NodeJS.Timeout;
+}
+const connections = new WeakMap<Socket, Connection>();
+
+function armIdle(socket: Socket, c: Connection): void {
+  if (c.idleMs > 0) c.idle = setTimeout(() => socket.destroy(), c.idleMs).unref();
+}
+
+/**
+ * Accounts for a request on its connection. False: do not serve it, its connection is gone (a
+ * pipelined request dispatched after the client left or the connection was cut), or is cut now
+ * for more than MAX_PENDING_REQUESTS unanswered requests.
+ */
+function admitRequest(req: http.IncomingMessage, res: http.ServerResponse): boolean {
+  const socket = req.socket;
+  if (socket.destroyed) return false;
+  const c = connections.get(socket) ?? { pending: 0, idleMs: 0 };
+  connections.set(socket, c);
+  if (c.pending >= MAX_PENDING_REQUESTS) {
+    socket.destroy();
+    return false;
+  }
+  c.pending++;
+  clearTimeout(c.idle);
+  let settled = false;
+  const settle = (): void => {
+    if (settled) return;
+    settled = true;
+    if (--c.pending === 0 && !socket.destroyed) armIdle(socket, c);
+  };
+  res.once('finish', settle);
+  res.once('close', settle);
+  return true;
 }
 
 /** Go's path.Clean for a URL path, keeping a trailing slash: "//metrics" -> "/metrics". */
@@ -114,6 +169,29 @@ const MAX_URL_LENGTH = 4096;
 const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 const html = (s: string): string => s.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]);
 
+/** What the exporter reads of a request, whichever server carries it. */
+export interface Request {
+  readonly method: string;
+  /** The request target as sent: path and query. */
+  readonly url: string;
+  /** A header's value (the first, if repeated), by lower-case name. */
+  header(name: string): string | undefined;
+  readonly remoteAddress: string | undefined;
+  /** The client has gone (or its connection was cut): nothing to render for. */
+  gone(): boolean;
+}
+
+/** An answer: status, headers and the whole body (HEAD: the transport leaves the body out). */
+export interface Reply {
+  status: number;
+  headers: Record<string, string>;
+  body: Buffer;
+  /** End the connection after it (e.g. after an unread body). */
+  close?: boolean;
+}
+
+const text = (status: number, body: string, close = false): Reply => ({ status, headers: { 'Content-Type': 'text/plain; charset=utf-8' }, body: Buffer.from(body, 'utf8'), close });
+
 /**
  * What the exporter does with a listening server. From source and on Windows (Node) it is an
  * http or https server; in the Linux executables (Bun) a TLS endpoint is a tls.Server that hands
@@ -138,15 +216,25 @@ interface Endpoint {
  * take over bytes read before the handshake, so answerPlainHttp cannot work there. Bun's
  * tls.Server has both: it does the handshake and the client-certificate rules, then hands each
  * connection to a plain http.Server. Plain HTTP sent to the port is dropped, not answered 400.
+ * Bun's http.Server applies none of its timeouts (headersTimeout, requestTimeout,
+ * keepAliveTimeout, timeout) to a socket it is handed: a connection with no request in progress
+ * is cut after headersTimeout here (handshake done and nothing sent, half a request, keep-alive
+ * idle), and one with a request in progress after `timeout` without traffic, as server.timeout does.
  */
 function bunTlsEndpoint(options: Tls.TlsOptions, admit: (socket: TLSSocket) => boolean, httpServer: http.Server): Endpoint {
   const { createServer } = require('node:tls') as typeof Tls;
   const sockets = new Set<TLSSocket>();
   const server = createServer(options, (socket) => {
-    socket.setTimeout(0);
+    socket.setTimeout(httpServer.timeout);
     if (!admit(socket)) return void socket.destroy();
     sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
+    const c: Connection = { pending: 0, idleMs: httpServer.headersTimeout };
+    connections.set(socket, c);
+    armIdle(socket, c);
+    socket.once('close', () => {
+      sockets.delete(socket);
+      clearTimeout(c.idle);
+    });
     httpServer.emit('connection', socket);
   });
   // A client that connects and never finishes its handshake is cut after 5 s.
@@ -172,6 +260,117 @@ function bunTlsEndpoint(options: Tls.TlsOptions, admit: (socket: TLSSocket) => b
       for (const s of sockets) s.destroy();
     },
     setSecureContext: (o) => server.setSecureContext(o),
+  };
+}
+
+/** node:http's request and response, read and written as a Request and a Reply. */
+function nodeHandler(respond: (req: Request) => Promise<Reply>): http.RequestListener {
+  return (req, res) => {
+    if (!admitRequest(req, res)) return;
+    const r: Request = {
+      method: req.method ?? 'GET',
+      url: req.url ?? '/',
+      header: (name) => {
+        const v = req.headers[name];
+        return Array.isArray(v) ? v[0] : v;
+      },
+      remoteAddress: req.socket.remoteAddress,
+      // Node does not destroy a pipelined response still queued behind another: its socket tells.
+      gone: () => res.destroyed || req.socket.destroyed,
+    };
+    void respond(r).then((reply) => {
+      res.writeHead(reply.status, { ...reply.headers, 'Content-Length': reply.body.length, ...(reply.close ? { Connection: 'close' } : {}) });
+      res.end(req.method === 'HEAD' ? undefined : reply.body);
+    });
+  };
+}
+
+/** What the exporter uses of Bun's native server (bun-types is not a dependency). */
+interface BunServer {
+  readonly port: number;
+  readonly hostname: string;
+  timeout(request: globalThis.Request, seconds: number): void;
+  stop(closeActiveConnections?: boolean): Promise<void>;
+  requestIP(request: globalThis.Request): { address: string } | null;
+}
+interface BunServeOptions {
+  hostname: string;
+  port: number;
+  idleTimeout: number;
+  development: boolean;
+  maxRequestBodySize: number;
+  fetch(request: globalThis.Request, server: BunServer): Promise<Response>;
+  error(err: Error): Response;
+}
+declare const Bun: { serve(o: BunServeOptions): BunServer };
+
+/**
+ * Plain HTTP in the Linux executables: Bun's own server (uWebSockets) instead of its node:http
+ * layer, which costs about 24 MB more resident memory, 2.6-4.6x the CPU per request, and read
+ * pipelined requests without bound (a client that sends and never reads grew the process to
+ * 8.7 GB). Idle and half-sent connections are closed after 10 s.
+ */
+/** Bun.serve's idle timeout, in s: a keep-alive connection with no request is closed after 5-9 s (Bun checks every 4 s). */
+const IDLE_S = 5;
+
+function bunServeEndpoint(respond: (req: Request) => Promise<Reply>, timeoutMs: number): Endpoint {
+  // Bun's idle timeout also runs while a response is being made: a scrape may take up to
+  // --collector.timeout, so its connection gets that and 5 s more (Bun's limit is 255 s).
+  const busyS = Math.min(255, Math.ceil(timeoutMs / 1000) + 5);
+  let server: BunServer | undefined;
+  let listening = false;
+  let onError: ((err: NodeJS.ErrnoException) => void) | undefined;
+  const fetch = async (request: globalThis.Request, srv: BunServer): Promise<Response> => {
+    srv.timeout(request, busyS);
+    const u = request.url;
+    const reply = await respond({
+      method: request.method,
+      // The request target as sent: Bun gives an absolute URL built from it.
+      url: u.slice(u.indexOf('/', u.indexOf('//') + 2)),
+      header: (name) => request.headers.get(name) ?? undefined,
+      remoteAddress: srv.requestIP(request)?.address,
+      gone: () => request.signal.aborted,
+    });
+    // The answer is ready: the connection is idle again once it is written.
+    srv.timeout(request, IDLE_S);
+    const headers: Record<string, string> = { ...reply.headers, 'Content-Length': String(reply.body.length) };
+    if (reply.close) headers.Connection = 'close';
+    const body = new Uint8Array(reply.body.buffer as ArrayBuffer, reply.body.byteOffset, reply.body.byteLength);
+    return new Response(request.method === 'HEAD' ? null : body, { status: reply.status, headers });
+  };
+  return {
+    get listening() {
+      return listening;
+    },
+    timeout: 0,
+    listen(o, cb) {
+      const serve = (hostname: string): BunServer =>
+        Bun.serve({ hostname, port: o.port, idleTimeout: IDLE_S, development: false, maxRequestBodySize: 0, fetch, error: () => new Response('Internal Server Error\n', { status: 500 }) });
+      try {
+        // ":port" is every interface: IPv6 and IPv4 on one socket, or IPv4 where IPv6 is off.
+        try {
+          server = serve(o.host ?? '::');
+        } catch (e) {
+          if (o.host !== undefined || (e as NodeJS.ErrnoException).code === 'EADDRINUSE') throw e;
+          server = serve('0.0.0.0');
+        }
+      } catch (e) {
+        queueMicrotask(() => onError?.(e as NodeJS.ErrnoException));
+        return;
+      }
+      listening = true;
+      queueMicrotask(cb);
+    },
+    address: () => (server ? { address: server.hostname, port: server.port, family: server.hostname.includes(':') ? 'IPv6' : 'IPv4' } : null),
+    once: (_e, l) => (onError = l),
+    off: () => (onError = undefined),
+    close(cb) {
+      if (!server || !listening) return cb();
+      listening = false;
+      void server.stop(false).then(cb);
+    },
+    closeIdleConnections: () => undefined,
+    closeAllConnections: () => void server?.stop(true),
   };
 }
 
@@ -232,9 +431,14 @@ export class ExporterServer {
       connectionsCheckingInterval: 1_000,
       maxHeaderSize: 16 * 1024,
     };
-    const handler = (req: http.IncomingMessage, res: http.ServerResponse): void => void this.handle(req, res);
+    const respond = (req: Request): Promise<Reply> => this.respond(req);
+    const handler = nodeHandler(respond);
     const tls = this.web?.tls;
-    const server: Endpoint = tls ? this.createTlsServer(tls, httpOptions, handler) : http.createServer(httpOptions, handler);
+    const server: Endpoint = tls
+      ? this.createTlsServer(tls, httpOptions, handler)
+      : process.versions.bun
+        ? bunServeEndpoint(respond, timeoutMs)
+        : nodeHttp().createServer(httpOptions, handler);
     server.timeout = Math.max(30_000, timeoutMs + 10_000);
     this.servers.push(server);
     return new Promise((resolve, reject) => {
@@ -267,7 +471,7 @@ export class ExporterServer {
       const given = Object.keys(socket.getPeerCertificate() ?? {}).length > 0;
       return !((tls.clientAuth === 'RequireAnyClientCert' && !given) || (verify && given && !socket.authorized));
     };
-    if (process.versions.bun) return bunTlsEndpoint(options, admit, http.createServer(httpOptions, handler));
+    if (process.versions.bun) return bunTlsEndpoint(options, admit, nodeHttp().createServer(httpOptions, handler));
     const { createServer } = require('node:https') as typeof https;
     const server = createServer({ ...httpOptions, ...options }, handler);
     server.on('secureConnection', (socket: TLSSocket) => {
@@ -296,82 +500,75 @@ export class ExporterServer {
     this.verifier.close();
   }
 
-  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    try {
-      for (const [k, v] of Object.entries(this.web?.headers ?? {})) res.setHeader(k, v);
-      if ((req.url ?? '').length > MAX_URL_LENGTH) return this.plain(res, 414, 'URI Too Long\n', true);
-      // Nothing here takes a body: refuse one rather than read it.
-      const length = req.headers['content-length'];
-      if ((length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined) {
-        return this.plain(res, 413, 'Request bodies are not accepted\n', true);
-      }
-      if (this.auth.enabled) {
-        const verdict = await this.auth.check(req.headers.authorization, req.socket.remoteAddress);
-        if (verdict === 'busy') return this.plain(res, 503, 'Too many authentication attempts in flight, try again later\n');
-        if (verdict === 'denied') {
-          res.setHeader('WWW-Authenticate', 'Basic realm="sys-exporter", charset="UTF-8"');
-          return this.plain(res, 401, 'Unauthorized\n');
-        }
-      }
-      const url = req.url ?? '/';
-      const q = url.indexOf('?');
-      const path = q < 0 ? url : url.slice(0, q);
-      // As Go's ServeMux (node_exporter): a path that is not clean is redirected to its clean form.
-      const clean = path.startsWith('/') ? cleanPath(path) : path;
-      if (clean !== path) {
-        res.setHeader('Location', clean + (q < 0 ? '' : url.slice(q)));
-        return this.plain(res, 301, 'Moved Permanently\n');
-      }
-      const route =
-        path === this.deps.options.telemetryPath ? this.metrics : path === '/' ? this.landing : path === '/-/healthy' ? this.healthy : undefined;
-      if (!route) return this.plain(res, 404, 'Not Found\n');
-      if (req.method !== 'GET' && req.method !== 'HEAD') {
-        res.setHeader('Allow', 'GET, HEAD');
-        return this.plain(res, 405, 'Method Not Allowed\n');
-      }
-      await route.call(this, req, res);
-    } catch (err) {
+  /** Answers one request, whatever carries it (node:http, or Bun.serve in the Linux executables). */
+  async respond(req: Request): Promise<Reply> {
+    const headers: Record<string, string> = { ...(this.web?.headers ?? {}) };
+    const r = await this.route(req, headers).catch((err: unknown): Reply => {
       this.deps.log.error('request failed', { path: req.url, err: errorMessage(err) });
-      if (!res.headersSent) this.plain(res, 500, 'Internal Server Error\n');
-      else res.destroy();
+      return text(500, 'Internal Server Error\n');
+    });
+    r.headers = { ...headers, ...r.headers };
+    return r;
+  }
+
+  private async route(req: Request, headers: Record<string, string>): Promise<Reply> {
+    const url = req.url;
+    if (url.length > MAX_URL_LENGTH) return text(414, 'URI Too Long\n', true);
+    // Nothing here takes a body: refuse one rather than read it.
+    const length = req.header('content-length');
+    if ((length !== undefined && length !== '0') || req.header('transfer-encoding') !== undefined) {
+      return text(413, 'Request bodies are not accepted\n', true);
     }
+    if (this.auth.enabled) {
+      const verdict = await this.auth.check(req.header('authorization'), req.remoteAddress);
+      if (verdict === 'busy') return text(503, 'Too many authentication attempts in flight, try again later\n');
+      if (verdict === 'denied') {
+        headers['WWW-Authenticate'] = 'Basic realm="sys-exporter", charset="UTF-8"';
+        return text(401, 'Unauthorized\n');
+      }
+    }
+    const q = url.indexOf('?');
+    const path = q < 0 ? url : url.slice(0, q);
+    // As Go's ServeMux (node_exporter): a path that is not clean is redirected to its clean form.
+    const clean = path.startsWith('/') ? cleanPath(path) : path;
+    if (clean !== path) {
+      headers.Location = clean + (q < 0 ? '' : url.slice(q));
+      return text(301, 'Moved Permanently\n');
+    }
+    const route =
+      path === this.deps.options.telemetryPath ? this.metrics : path === '/' ? this.landing : path === '/-/healthy' ? this.healthy : undefined;
+    if (!route) return text(404, 'Not Found\n');
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      headers.Allow = 'GET, HEAD';
+      return text(405, 'Method Not Allowed\n');
+    }
+    return route.call(this, req);
   }
 
-  private reply(res: http.ServerResponse, status: number, type: string, body: string | Buffer, extra: http.OutgoingHttpHeaders = {}): void {
-    const buf = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
-    res.writeHead(status, { 'Content-Type': type, 'Content-Length': buf.length, ...extra });
-    res.end(res.req.method === 'HEAD' ? undefined : buf);
-  }
-
-  /** A short text reply; `close` ends the connection after it (e.g. after an unread body). */
-  private plain(res: http.ServerResponse, status: number, body: string, close = false): void {
-    this.reply(res, status, 'text/plain; charset=utf-8', body, close ? { Connection: 'close' } : {});
-  }
-
-  private async metrics(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  private async metrics(req: Request): Promise<Reply> {
     const { options, gather } = this.deps;
     if (options.maxRequests > 0 && this.inFlight >= options.maxRequests) {
-      return this.plain(res, 503, `Too many concurrent scrapes (limit ${options.maxRequests}), try again later\n`);
+      return text(503, `Too many concurrent scrapes (limit ${options.maxRequests}), try again later\n`);
     }
     this.inFlight++;
     try {
       // collect[]=name (node_exporter's filter): only those collectors; one that is not enabled is a 400.
-      const only = collectFilter(req.url ?? '');
+      const only = collectFilter(req.url);
       const unknown = only?.find((n) => !gather.names.includes(n));
-      if (unknown !== undefined) return this.plain(res, 400, `Couldn't create filtered metrics handler: missing collector: ${unknown}\n`);
-      const header = req.headers['x-prometheus-scrape-timeout-seconds'];
-      const sets = await gather.gather(scrapeBudget(options.timeoutMs, Array.isArray(header) ? header[0] : header), only);
-      const format = negotiateFormat(req.headers.accept);
+      if (unknown !== undefined) return text(400, `Couldn't create filtered metrics handler: missing collector: ${unknown}\n`);
+      const sets = await gather.gather(scrapeBudget(options.timeoutMs, req.header('x-prometheus-scrape-timeout-seconds')), only);
+      if (req.gone()) return text(499, 'Client Closed Request\n');
+      const format = negotiateFormat(req.header('accept'));
       let body = renderBody(sets, format);
-      const zipped = acceptsGzip(req.headers['accept-encoding']);
+      const zipped = acceptsGzip(req.header('accept-encoding'));
       if (zipped) body = await gzipBody(body);
-      this.reply(res, 200, contentType(format), body, zipped ? { 'Content-Encoding': 'gzip', Vary: 'Accept-Encoding' } : { Vary: 'Accept-Encoding' });
+      return { status: 200, headers: { 'Content-Type': contentType(format), ...(zipped ? { 'Content-Encoding': 'gzip' } : {}), Vary: 'Accept-Encoding' }, body };
     } finally {
       this.inFlight--;
     }
   }
 
-  private async landing(_req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  private async landing(): Promise<Reply> {
     const { options, gather } = this.deps;
     const snap = gather.latest;
     const rows = snap
@@ -394,10 +591,10 @@ ${rows}
 </body>
 </html>
 `;
-    this.reply(res, 200, 'text/html; charset=utf-8', page);
+    return { status: 200, headers: { 'Content-Type': 'text/html; charset=utf-8' }, body: Buffer.from(page, 'utf8') };
   }
 
-  private async healthy(_req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    this.plain(res, 200, 'Healthy\n');
+  private async healthy(): Promise<Reply> {
+    return text(200, 'Healthy\n');
   }
 }
