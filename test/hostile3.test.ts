@@ -4,8 +4,8 @@
 // restarts, and the exporter as PID 1. FUSE filesystems come from test/fuse/manyfs.py: one
 // process serving any number of mounts, each healthy, slow, dead or frozen on demand.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -268,4 +268,112 @@ describe('many FUSE mounts, hasty clients, hung FUSE parents, restarts', { skip 
       spawnSync('pkill', ['-KILL', '-P', String(unshare.pid)]);
     }
   });
+});
+
+/** Connections that send pipelined requests as fast as the server takes them and never read; a child process of its own. */
+function pipeliner(port: number, conns: number, o: { tls?: boolean; auth?: string } = {}): ChildProcess {
+  const script = `
+    const net = require('net'), tls = require('tls');
+    const one = 'GET /metrics HTTP/1.1\\r\\nHost: x\\r\\n' + ${JSON.stringify(o.auth ? `Authorization: Basic ${Buffer.from(o.auth).toString('base64')}\r\n` : '')} + '\\r\\n';
+    const chunk = Buffer.from(one.repeat(64));
+    for (let i = 0; i < ${conns}; i++) {
+      const s = ${o.tls ? `tls.connect({ port: ${port}, host: '127.0.0.1', rejectUnauthorized: false })` : `net.connect(${port}, '127.0.0.1')`};
+      s.on('error', () => {});
+      s.on('${o.tls ? 'secureConnect' : 'connect'}', () => {
+        s.pause();
+        const pump = () => { while (!s.destroyed) if (!s.write(chunk)) return s.once('drain', pump); };
+        pump();
+      });
+    }`;
+  return spawn(process.execPath, ['-e', script], { stdio: 'ignore' });
+}
+
+const rssMB = (pid: number): number => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
+
+/** A GET on a new connection (HTTPS trusting anything, for a self-signed certificate); ms, or Infinity when it failed. */
+function timedGet(url: string, auth?: string): Promise<number> {
+  const t0 = performance.now();
+  const mod = url.startsWith('https') ? (require('node:https') as typeof import('node:https')) : (require('node:http') as typeof import('node:http'));
+  return new Promise((resolve) => {
+    const req = mod.get(url, { agent: false, timeout: 2000, rejectUnauthorized: false, auth }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode === 200 ? performance.now() - t0 : Infinity));
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(Infinity));
+  });
+}
+
+describe('pipelining without reading, and idle TLS connections', () => {
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'sysexp-pipe-'));
+    const r = spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'k.pem', '-out', 'c.pem', '-days', '2', '-subj', '/CN=127.0.0.1'], { cwd: dir });
+    assert.equal(r.status, 0, String(r.stderr));
+    const hash = (require('bcryptjs') as typeof import('bcryptjs')).hashSync('secret', 10);
+    writeFileSync(join(dir, 'web.yml'), `tls_server_config:\n  cert_file: c.pem\n  key_file: k.pem\nbasic_auth_users:\n  prom: ${hash}\n`);
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  for (const flavour of FLAVOURS) {
+    for (const tls of [false, true]) {
+      const route = tls ? 'TLS and basic auth' : 'plain HTTP';
+      it(`${flavour.name}, ${route}: 20 connections pipelining for 8 s leave memory bounded and /-/healthy answering; what they queued goes with them (1.0: 8.7 GB)`, async () => {
+        const exp = await startExporter(tls ? [`--web.config.file=${join(dir, 'web.yml')}`] : [], process.env, flavour.command());
+        const port = Number(new URL(exp.base).port);
+        const base = `${tls ? 'https' : 'http'}://127.0.0.1:${port}`;
+        const auth = tls ? 'prom:secret' : undefined;
+        try {
+          for (let i = 0; i < 3; i++) assert.ok((await timedGet(`${base}/metrics`, auth)) < Infinity);
+          const rss0 = rssMB(exp.proc.pid!);
+          const attack = pipeliner(port, 20, { tls, auth });
+          let peak = rss0;
+          const healthy: number[] = [];
+          const until = Date.now() + 8000;
+          while (Date.now() < until) {
+            healthy.push(await timedGet(`${base}/-/healthy`, auth));
+            peak = Math.max(peak, rssMB(exp.proc.pid!));
+            await sleep(200);
+          }
+          attack.kill('SIGKILL');
+          await sleep(3000);
+          const after = rssMB(exp.proc.pid!);
+          const slow = healthy.filter((ms) => ms > 100);
+          console.log(`# ${flavour.name}, ${route}: RSS ${rss0.toFixed(0)} -> peak ${peak.toFixed(0)} -> ${after.toFixed(0)} MB 3 s after; /-/healthy ${healthy.length} times, slowest ${Math.max(...healthy).toFixed(0)} ms`);
+          assert.ok(peak - rss0 < 100, `RSS grew ${(peak - rss0).toFixed(0)} MB under the attack`);
+          assert.ok(after - rss0 < 40, `RSS ${(after - rss0).toFixed(0)} MB above its start after the clients left`);
+          assert.ok(slow.length <= 1, `/-/healthy over 100 ms ${slow.length} of ${healthy.length} times: ${slow.map((x) => x.toFixed(0)).join(', ')}`);
+          assert.ok((await timedGet(`${base}/metrics`, auth)) < Infinity, 'scrapes after it');
+        } finally {
+          await exp.stop();
+        }
+      });
+    }
+
+    it(`${flavour.name}: 200 TLS connections that finish the handshake and send nothing are closed within 10 s (1.0: the executable kept 500 open after 62 s)`, async () => {
+      const exp = await startExporter([`--web.config.file=${join(dir, 'web.yml')}`], process.env, flavour.command());
+      const port = Number(new URL(exp.base).port);
+      const tlsMod = require('node:tls') as typeof import('node:tls');
+      try {
+        const t0 = Date.now();
+        const closedAt = await Promise.all(
+          Array.from({ length: 200 }, (_, i) =>
+            new Promise<number>((resolve) => {
+              const s = tlsMod.connect({ port, host: '127.0.0.1', rejectUnauthorized: false }, () => {
+                if (i % 2) s.write('GET /metrics HTTP/1.1\r\nHost: x\r\n'); // half the requests half sent
+              });
+              s.on('error', () => undefined);
+              s.on('close', () => resolve(Date.now() - t0));
+              setTimeout(() => s.destroy(), 20_000);
+            }),
+          ),
+        );
+        const last = Math.max(...closedAt);
+        console.log(`# ${flavour.name}: 200 idle TLS connections closed by ${(last / 1000).toFixed(1)} s`);
+        assert.ok(last < 10_000, `the last closed after ${last} ms`);
+      } finally {
+        await exp.stop();
+      }
+    });
+  }
 });
