@@ -72,7 +72,7 @@ export function gitRevision(): string {
 }
 
 /** Packages that only some hosts load; in the executable each is an asset (src/sea_assets.ts). */
-const LAZY_PACKAGES = ['yaml', 'prom-client', 're2js'] as const;
+const LAZY_PACKAGES = ['yaml', 're2js'] as const;
 const LAZY_RE = new RegExp(`^(${LAZY_PACKAGES.join('|')})(/.*)?$`);
 
 /** An asset's name and file; the Linux and Windows blobs both carry all of them. */

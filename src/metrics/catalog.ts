@@ -27,9 +27,8 @@ export const BUILD_INFO = def('exporter', 'gauge', 'sys_exporter_build_info', ''
   '版本信息', '恒为 1，维度为 sys-exporter 的版本、修订号、所用运行时（node 或 bun）及其提供的 Node.js 版本、平台与架构。'],
   ['version', 'revision', 'nodejs_version', 'runtime', 'platform', 'arch']);
 
-// Standard process metrics. Their values come from prom-client's process collectors; the
-// definitions live here so that they are documented and exported like every other family (a
-// test checks that prom-client emits exactly these names).
+// Standard process metrics (client_golang's and prom-client's names), read by
+// src/collectors/process.ts; a test checks that it emits exactly these on each platform.
 export const PROCESS_CPU_USER = def('process', 'counter', 'process_cpu_user_seconds_total', 'seconds', ['CPU user',
   'Total user CPU time spent by the exporter in seconds.',
   '用户态 CPU 时间', '每个采集周期内 Exporter 进程消耗的用户态 CPU 时间（秒，差值）。']);

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from '../../scripts/lib/steps';
@@ -7,6 +8,9 @@ import { describe, it } from 'node:test';
 import { ProcessMetrics } from '../../src/collectors/process';
 import { CATALOG, familiesFor, LABEL_TEXT, LANGS, SOURCE_TEXT } from '../../src/metrics/catalog';
 import { README, regenerate } from '../../scripts/readme';
+import { render } from '../../src/metrics/exposition';
+import { SampleSet } from '../../src/metrics/samples';
+import { parseExposition, value } from '../helpers';
 
 describe('metric catalog', () => {
   it('has unique, well-formed names with base-unit suffixes', () => {
@@ -34,10 +38,19 @@ describe('metric catalog', () => {
     for (const d of CATALOG) for (const lang of LANGS) assert.ok(SOURCE_TEXT[d.source][lang].length <= 15);
   });
 
-  it("declares exactly the process families prom-client produces on this platform", () => {
-    const fromPromClient = new ProcessMetrics().names().sort();
+  it('declares exactly the process families the exporter emits about itself, with figures the kernel agrees with', async () => {
+    const out = new SampleSet();
+    await new ProcessMetrics().collect({ deadline: Date.now() + 1000, signal: new AbortController().signal }, out);
+    const { samples } = parseExposition(render([out], 'text'));
     const declared = familiesFor(process.platform).filter((d) => d.source === 'process').map((d) => d.name).sort();
-    assert.deepEqual(fromPromClient, declared);
+    assert.deepEqual([...new Set(samples.map((x) => x.name))].sort(), declared);
+    assert.deepEqual(ProcessMetrics.families().map((d) => d.name).sort(), declared);
+    const rss = Number(/^VmRSS:\s+(\d+) kB/m.exec(readFileSync('/proc/self/status', 'utf8'))![1]) * 1024;
+    assert.ok(Math.abs(value(samples, 'process_resident_memory_bytes')! - rss) < 16e6, 'RSS as /proc/self/status has it');
+    assert.equal(value(samples, 'process_open_fds'), readdirSync('/proc/self/fd').length - 1);
+    assert.equal(value(samples, 'process_max_fds'), Number(execFileSync('sh', ['-c', 'ulimit -n'], { encoding: 'utf8' }).trim()));
+    assert.ok(Math.abs(value(samples, 'process_start_time_seconds')! - (Date.now() / 1000 - process.uptime())) < 2);
+    assert.ok(value(samples, 'process_cpu_seconds_total')! > 0);
   });
 
   it('is what the README documents (npm run docs regenerates it)', () => {
