@@ -206,6 +206,32 @@ async function latencyMs(port: number, n: number): Promise<{ p50: number; p99: n
   return { p50: xs[Math.floor(n / 2)], p99: xs[Math.min(n - 1, Math.floor(n * 0.99))] };
 }
 
+/**
+ * What Prometheus does: one scrape per second per target, each on a new connection, asking for
+ * gzip and OpenMetrics. All `ports` are scraped in the same seconds for `seconds`; per pid, the
+ * CPU those seconds cost (idle included) and RSS and anonymous memory at the end.
+ */
+async function cadence(targets: Array<{ port: number; pid: number }>, seconds: number): Promise<Array<{ cpu: number; rss: number; anon: number }>> {
+  const cpu0 = targets.map((t) => cpuSeconds(t.pid));
+  const headers = { 'Accept-Encoding': 'gzip', Accept: 'application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1' };
+  for (let i = 0; i < seconds; i++) {
+    const tick = sleep(1000);
+    await Promise.all(
+      targets.map(
+        (t) =>
+          new Promise<void>((resolve) => {
+            http.get({ host: '127.0.0.1', port: t.port, path: '/metrics', headers, agent: false }, (res) => {
+              res.resume();
+              res.on('end', resolve);
+            }).on('error', () => resolve());
+          }),
+      ),
+    );
+    await tick;
+  }
+  return targets.map((t, i) => ({ cpu: cpuSeconds(t.pid) - cpu0[i], ...mem(t.pid) }));
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function main(): Promise<void> {
@@ -310,6 +336,26 @@ async function main(): Promise<void> {
   rows.push({ section: 'memory', measure: `RSS peak during the ${counts[2].toLocaleString('en')} scrapes (sampled every 1,000)`, ours: peakOf.get(OURS)! / 1e6, theirs: peakOf.get(NE)! / 1e6, unit: 'MB' });
   rows.push({ section: 'memory', measure: 'exporter-linux anonymous memory (target <= 24 MB)', ours: last.anon / 1e6, theirs: floor.anon / 1e6, unit: 'MB' });
   rows.push({ section: 'memory', measure: `RSS growth ${counts[1].toLocaleString('en')} -> ${counts[2].toLocaleString('en')} scrapes (target < 2 MB)`, ours: (last.rss - prev.rss) / 1e6, theirs: (memOf.get(NE)![2].rss - memOf.get(NE)![1].rss) / 1e6, unit: 'MB' });
+
+  // Each shipped route at its defaults beside node_exporter at its own, at Prometheus' cadence,
+  // all three scraped in the same seconds (10 minutes; the quick run 20 s).
+  console.log('bench: at Prometheus\' cadence');
+  const cadenceSeconds = QUICK ? 20 : 600;
+  const ROUTES: Contender[] = [
+    DEFAULTS[0],
+    DEFAULTS[1],
+    { name: `exporter-linux on node ${NODE_VERSION} SEA (defaults)`, argv: (p) => [NODE_SEA_BIN, `--web.listen-address=127.0.0.1:${p}`] },
+  ];
+  for (const who of ROUTES) coldStart(who.argv(0)[0]);
+  const running = await Promise.all(ROUTES.map((who) => start(who)));
+  const [neC, bunC, seaC] = await cadence(running, cadenceSeconds);
+  for (const r of running) await stop(r);
+  const minutes = QUICK ? `${cadenceSeconds} s` : `${cadenceSeconds / 60} minutes`;
+  for (const [route, c] of [['Bun (Linux)', bunC], [`Node ${NODE_VERSION} SEA (Windows' runtime, its Linux twin)`, seaC]] as const) {
+    rows.push({ section: 'cadence', measure: `${route}: RSS after ${minutes} at 1 scrape/s (new connection, gzip, OpenMetrics)`, ours: c.rss / 1e6, theirs: neC.rss / 1e6, unit: 'MB', target: '<= 2' });
+    rows.push({ section: 'cadence', measure: `${route}: anonymous memory then`, ours: c.anon / 1e6, theirs: neC.anon / 1e6, unit: 'MB' });
+    rows.push({ section: 'cadence', measure: `${route}: CPU over those ${minutes}, idle included`, ours: c.cpu, theirs: neC.cpu, unit: 's', target: '<= 1' });
+  }
 
   console.log('bench: exec to first scrape');
   const startup = new Map<Contender, number[]>();

@@ -115,8 +115,10 @@ const HEAD_END = Buffer.from('\r\n\r\n');
  */
 function guardReads(socket: Socket): void {
   // Node's headersTimeout starts at a request's first byte: a connection that never sends one
-  // (plain, or TLS after its handshake) was held for server.timeout (30 s). Cut after 5 s idle.
-  const c = newConnection(HANDSHAKE_TIMEOUT_MS);
+  // (plain, or TLS after its handshake) was held for server.timeout (30 s). Cut after 7 s idle:
+  // later than headersTimeout (5 s, checked each second), so that a half-sent request still
+  // gets Node's 408 first.
+  const c = newConnection(HANDSHAKE_TIMEOUT_MS + 2_000);
   connections.set(socket, c);
   armIdle(socket, c);
   socket.once('close', () => clearTimeout(c.idle));
