@@ -3,7 +3,7 @@
 // NODE_OPTIONS, odd UV_THREADPOOL_SIZE values, collect[] and unclean paths.
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -142,5 +142,49 @@ describe('a debugger asked for through the environment (exporter-linux, Bun)', (
     assert.equal(r.status, 2, r.stderr);
     assert.match(r.stderr, /^sys-exporter: error: BUN_INSPECT is set: an exporter does not open a debugger port; unset it$/m);
     assert.equal(await listening(port), false);
+  });
+});
+
+describe('the in-place restart of exporter-linux (JIT options and thread pool set before Bun starts)', () => {
+  const environ = (pid: number): Map<string, string> =>
+    new Map(readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+  const run = async (env: NodeJS.ProcessEnv): Promise<{ pid: number; port: number; proc: import('node:child_process').ChildProcess }> => {
+    const port = await freePort();
+    const proc = spawn(FLAVOURS[1].command()[0], [`--web.listen-address=127.0.0.1:${port}`], { argv0: './sys_exporter', env, stdio: 'ignore' });
+    for (let i = 0; i < 100 && !(await request(`http://127.0.0.1:${port}/-/healthy`).then(() => true, () => false)); i++) await sleep(50);
+    return { pid: proc.pid!, port, proc };
+  };
+
+  it("keeps the pid, argv and executable BlueKing's stop.sh and systemd go by, with the options in its environment", async () => {
+    const { pid, port, proc } = await run({ PATH: process.env.PATH });
+    try {
+      assert.equal(readFileSync(`/proc/${pid}/cmdline`, 'utf8'), `./sys_exporter\0--web.listen-address=127.0.0.1:${port}\0`);
+      assert.equal(readlinkSync(`/proc/${pid}/exe`), FLAVOURS[1].command()[0]);
+      const env = environ(pid);
+      assert.equal(env.get('BUN_JSC_useDFGJIT'), '0');
+      assert.equal(env.get('UV_THREADPOOL_SIZE'), '32');
+      const text = (await request(`http://127.0.0.1:${port}/metrics`)).body.toString();
+      assert.match(text, /^sys_exporter_build_info\{.*runtime="bun /m);
+      assert.equal(spawnSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' }).stdout.trim(), '', 'no second process');
+    } finally {
+      proc.kill('SIGTERM');
+    }
+  });
+
+  it('keeps what the user set, and does not restart again when its mark is there', async () => {
+    const { pid, proc } = await run({ PATH: process.env.PATH, BUN_JSC_useDFGJIT: '1', UV_THREADPOOL_SIZE: '8' });
+    try {
+      assert.equal(environ(pid).get('BUN_JSC_useDFGJIT'), '1');
+      assert.equal(environ(pid).get('UV_THREADPOOL_SIZE'), '8');
+    } finally {
+      proc.kill('SIGTERM');
+    }
+    const marked = await run({ PATH: process.env.PATH, SYS_EXPORTER_RUNTIME_SET: '1' });
+    try {
+      assert.equal(environ(marked.pid).get('BUN_JSC_useDFGJIT'), undefined, 'not restarted: its environment is as given');
+      assert.equal((await request(`http://127.0.0.1:${marked.port}/-/healthy`)).status, 200);
+    } finally {
+      marked.proc.kill('SIGTERM');
+    }
   });
 });
