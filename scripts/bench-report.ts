@@ -61,7 +61,7 @@ export function renderRoute(rows: readonly Row[], floors: { ours: string; old: s
     'glibc 2.17 host at all (CentOS/RHEL 7, TencentOS 2, Alibaba Cloud Linux 2, and every host',
     'below glibc 2.28), and no Node build for glibc 2.17 is on the npm registry. Deno',
     '(`@deno/linux-x64-glibc`) needs GLIBC_2.27. Bun\'s baseline build is the one runtime on the',
-    'registry that meets the floor, in one file, without extraction or re-exec. Hung mounts behave',
+    'registry that meets the floor, in one file, without extraction (it restarts itself in place once, for its JIT options: same pid and argv). Hung mounts behave',
     'the same on both (the dead-mount suite runs against the shipped binary). Bun without `--smol`',
     'failed that suite\'s memory test (RSS +10.5 MiB over 10,000 scrapes with 100 dead mounts).',
     '',
