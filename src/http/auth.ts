@@ -2,6 +2,9 @@ import { join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import { workerSource } from '../sea_assets';
 
+/** Bun's native password hashing (the Linux executables); bun-types is not a dependency. */
+declare const Bun: { password: { verify(password: string, hash: string): Promise<boolean> } };
+
 // In a standalone executable the bundled bcrypt_worker.ts runs from a string (sea_assets.ts);
 // from source the compiled worker file next to this one is used.
 
@@ -89,7 +92,16 @@ export class BcryptVerifier {
       this.waiting[priority]--;
       const id = this.nextId++;
       this.pending.set(id, job.resolve);
-      this.start().postMessage({ id, password: job.password, hash: job.hash });
+      if (process.versions.bun) {
+        // Bun's own bcrypt, native and off the event loop: bcryptjs there runs without
+        // JavaScriptCore's optimizing tier (see JSC_OPTIONS), where a cost-10 check took 3 s.
+        void Bun.password.verify(job.password, job.hash).then(
+          (ok) => this.answer(id, ok),
+          () => this.answer(id, false),
+        );
+      } else {
+        this.start().postMessage({ id, password: job.password, hash: job.hash });
+      }
       return;
     }
   }
@@ -101,11 +113,7 @@ export class BcryptVerifier {
     const { Worker } = require('node:worker_threads') as typeof import('node:worker_threads');
     const w = src ? new Worker(src, { eval: true }) : new Worker(join(__dirname, 'bcrypt_worker.js'));
     w.unref();
-    w.on('message', (m: { id: number; ok: boolean }) => {
-      this.pending.get(m.id)?.(m.ok);
-      this.pending.delete(m.id);
-      this.pump();
-    });
+    w.on('message', (m: { id: number; ok: boolean }) => this.answer(m.id, m.ok));
     w.on('error', () => {
       if (this.worker === w) this.failAll();
     });
@@ -116,6 +124,14 @@ export class BcryptVerifier {
     });
     this.worker = w;
     return w;
+  }
+
+  /** A check's result; one that reset() already answered is dropped. */
+  private answer(id: number, ok: boolean): void {
+    if (!this.pending.has(id)) return;
+    this.pending.get(id)!(ok);
+    this.pending.delete(id);
+    this.pump();
   }
 
   private failAll(): void {
