@@ -105,6 +105,17 @@ function waitingOn(dir: string, stat: string, argv: readonly string[]): string |
   return undefined;
 }
 
+/** Whether a probe's parent is PID 1 or a process whose parent is (the exporter that started it has gone). */
+function orphaned(procfs: string, ppid: number): boolean {
+  if (ppid === 1) return true;
+  try {
+    const s = readFileSync(`${procfs}/${ppid}/stat`, 'latin1');
+    return s.slice(s.lastIndexOf(')') + 2).split(' ')[4 - 3] === '1';
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Probes that an earlier exporter left stuck in a FUSE wait (a restart does not end them, and
  * once signalled nothing can). A mount one of them still waits on is not asked again until it ends, so
@@ -128,9 +139,11 @@ export function leftoverProbes(procfs = '/proc'): Leftovers {
       const stat = readFileSync(`${dir}/stat`, 'latin1');
       if (!stat.includes(' (stat) ')) continue;
       const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      // Waiting (S: a FUSE request not yet interrupted, D: after a signal) for 2 s or more;
-      // another exporter's healthy probes answer in milliseconds. Field 22: start, in ticks.
-      if ((f[0] !== 'S' && f[0] !== 'D') || uptime - Number(f[22 - 3]) / TICKS < 2) continue;
+      // Waiting (S: a FUSE request not yet interrupted, D: after a signal), orphaned (its
+      // exporter gone: its parent, or the `timeout` it runs under, now belongs to PID 1) or for
+      // 2 s or more: another exporter's healthy probes answer in milliseconds. Field 22: start.
+      if (f[0] !== 'S' && f[0] !== 'D') continue;
+      if (uptime - Number(f[22 - 3]) / TICKS < 2 && !orphaned(procfs, Number(f[4 - 3]))) continue;
       const argv = readFileSync(`${dir}/cmdline`, 'utf8').split('\0').slice(0, -1);
       const paths = probePaths(argv) ?? [];
       const on = paths.length === 1 ? paths[0] : waitingOn(dir, stat, argv);
