@@ -22,9 +22,15 @@ setup() {
   mv "$tmp" "$ROOTFS"
 }
 
-bind() { # bind SRC at the same path in the root, once
+bind() { # bind SRC at the same path in the root, once; again if SRC is now another folder
   mkdir -p "$ROOTFS$1"
-  mountpoint -q "$ROOTFS$1" || mount --bind "$1" "$ROOTFS$1"
+  if mountpoint -q "$ROOTFS$1"; then
+    # A bind outlives its folder: CI clones main afresh at the same path, and the old bind then
+    # shows the deleted clone ("wine: chdir to .../.cache/wine10: No such file or directory").
+    [ "$(stat -c %d:%i "$1")" = "$(stat -c %d:%i "$ROOTFS$1")" ] && return 0
+    umount -l "$ROOTFS$1"
+  fi
+  mount --bind "$1" "$ROOTFS$1"
 }
 
 # Called through a link (wine64, wineserver, wineboot): the link's name is the command.
