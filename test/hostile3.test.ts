@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { probePaths } from '../src/collectors/disk/statfs_probe_linux';
+import { readArgv, readStat } from '../src/procfs_linux';
 import { mountMany, type ManyFs, type Mode } from './fuse/many';
 import { fuseUnavailable } from './fuse/mount';
 import { ended, FLAVOURS, freePort, parseExposition, request, sleep, startExporter, value, type Exporter } from './helpers';
@@ -20,9 +21,8 @@ const TICK = 100; // USER_HZ: /proc/PID/stat counts CPU in 1/100 s
 
 /** CPU seconds a process and its waited-for children have used (utime, stime, cutime, cstime). */
 function cpuSeconds(pid: number): number {
-  const s = readFileSync(`/proc/${pid}/stat`, 'latin1');
-  const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / TICK;
+  const f = readStat('/proc', pid);
+  return (Number(f[14]) + Number(f[15]) + Number(f[16]) + Number(f[17])) / TICK;
 }
 
 /** Processes (pid, state, parent) whose command line is a statfs probe naming one of `paths`. */
@@ -31,11 +31,9 @@ function probesOf(paths: readonly string[]): Array<{ pid: number; state: string;
   const out: Array<{ pid: number; state: string; ppid: number }> = [];
   for (const p of readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
     try {
-      const argv = readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0').slice(0, -1);
-      if (!probePaths(argv)?.some((x) => want.has(x))) continue;
-      const s = readFileSync(`/proc/${p}/stat`, 'latin1');
-      const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
-      out.push({ pid: Number(p), state: f[0], ppid: Number(f[1]) });
+      if (!probePaths(readArgv('/proc', p))?.some((x) => want.has(x))) continue;
+      const f = readStat('/proc', p);
+      out.push({ pid: Number(p), state: f[3], ppid: Number(f[4]) });
     } catch {
       // gone
     }
@@ -48,9 +46,8 @@ function zombiesOf(pid: number): number {
   let n = 0;
   for (const p of readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
     try {
-      const s = readFileSync(`/proc/${p}/stat`, 'latin1');
-      const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
-      if (f[0] === 'Z' && Number(f[1]) === pid) n++;
+      const f = readStat('/proc', p);
+      if (f[3] === 'Z' && Number(f[4]) === pid) n++;
     } catch {
       // gone
     }

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readArgv, readStat } from '../../procfs_linux';
 import type { Probe, ProbeRun, StatfsResult } from './statfs_gate';
 
 // statfs in a child process (see statfs_gate.ts). Two kinds of mount need it:
@@ -88,11 +89,10 @@ export interface Leftovers {
  * (/proc/PID/syscall) points into its argv, which starts at arg_start (/proc/PID/stat field 48).
  * Both need ptrace-read rights over the process (root has them); undefined without.
  */
-function waitingOn(dir: string, stat: string, argv: readonly string[]): string | undefined {
+function waitingOn(dir: string, stat: readonly string[], argv: readonly string[]): string | undefined {
   try {
     const ptr = BigInt(readFileSync(`${dir}/syscall`, 'latin1').split(' ')[1]);
-    // Fields after the command's closing parenthesis start at field 3.
-    const argStart = BigInt(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[48 - 3]);
+    const argStart = BigInt(stat[48]);
     if (argStart === 0n) return undefined;
     let at = 0n;
     for (const a of argv) {
@@ -109,8 +109,7 @@ function waitingOn(dir: string, stat: string, argv: readonly string[]): string |
 function orphaned(procfs: string, ppid: number): boolean {
   if (ppid === 1) return true;
   try {
-    const s = readFileSync(`${procfs}/${ppid}/stat`, 'latin1');
-    return s.slice(s.lastIndexOf(')') + 2).split(' ')[4 - 3] === '1';
+    return readStat(procfs, ppid)[4] === '1';
   } catch {
     return false;
   }
@@ -136,15 +135,14 @@ export function leftoverProbes(procfs = '/proc'): Leftovers {
   for (const pid of pids) {
     const dir = `${procfs}/${pid}`;
     try {
-      const stat = readFileSync(`${dir}/stat`, 'latin1');
-      if (!stat.includes(' (stat) ')) continue;
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const stat = readStat(procfs, pid);
+      if (stat[2] !== 'stat') continue;
       // Waiting (S: a FUSE request not yet interrupted, D: after a signal), orphaned (its
       // exporter gone: its parent, or the `timeout` it runs under, now belongs to PID 1) or for
       // 2 s or more: another exporter's healthy probes answer in milliseconds. Field 22: start.
-      if (f[0] !== 'S' && f[0] !== 'D') continue;
-      if (uptime - Number(f[22 - 3]) / TICKS < 2 && !orphaned(procfs, Number(f[4 - 3]))) continue;
-      const argv = readFileSync(`${dir}/cmdline`, 'utf8').split('\0').slice(0, -1);
+      if (stat[3] !== 'S' && stat[3] !== 'D') continue;
+      if (uptime - Number(stat[22]) / TICKS < 2 && !orphaned(procfs, Number(stat[4]))) continue;
+      const argv = readArgv(procfs, pid);
       const paths = probePaths(argv) ?? [];
       const on = paths.length === 1 ? paths[0] : waitingOn(dir, stat, argv);
       if (on !== undefined) found.stuck.set(on, Number(pid));
@@ -159,7 +157,7 @@ export function leftoverProbes(procfs = '/proc'): Leftovers {
 /** Whether process `pid` is still a probe naming `path` (and not a reused pid). */
 function isProbeOf(procfs: string, pid: number, path: string): boolean {
   try {
-    return probePaths(readFileSync(`${procfs}/${pid}/cmdline`, 'utf8').split('\0').slice(0, -1))?.includes(path) === true;
+    return probePaths(readArgv(procfs, pid))?.includes(path) === true;
   } catch {
     return false;
   }
