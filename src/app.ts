@@ -5,6 +5,7 @@ import { CimFeed, WmiHealth } from './collectors/cim_windows';
 import type { Collector } from './collectors/collector';
 import { poolSize, StatfsGate } from './collectors/disk/statfs_gate';
 import { poolWarning } from './threadpool';
+import { releaseStartupPages } from './trim_linux';
 import type { CollectorEnv, CollectorModule } from './collectors/module';
 import { COLLECTORS } from './collectors/registry';
 import { formatDuration } from './duration';
@@ -132,6 +133,7 @@ export async function main(args: readonly string[]): Promise<void> {
     basic_auth: web && web.users.size > 0 ? 'on' : 'off',
   });
   gatherer.start();
+  setTimeout(() => releasePages(log), RELEASE_AFTER_MS).unref();
   const unwatch = web && config.webConfigFile ? watchWebConfig(config.webConfigFile, web, (next) => server.applyWebConfig(next), log) : undefined;
 
   let stopping = false;
@@ -153,6 +155,18 @@ export async function main(args: readonly string[]): Promise<void> {
   // A console's Ctrl+Break (Windows) stops it like Ctrl+C.
   if (process.platform === 'win32') process.on('SIGBREAK', stop);
   serviceHost(log, () => stop('SIGTERM'));
+}
+
+/** How long after the listener opens the start-up pages are released: past the first scrape, as a rule. */
+const RELEASE_AFTER_MS = 2000;
+
+function releasePages(log: Logger): void {
+  try {
+    const r = releaseStartupPages();
+    if (r) log.debug('start-up pages of the executable released', { mappings: r.mappings, resident_file_kib_before: r.beforeKiB, resident_file_kib_after: r.afterKiB });
+  } catch (err) {
+    log.debug('start-up pages not released', { err: errorMessage(err) });
+  }
 }
 
 /**

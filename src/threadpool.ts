@@ -11,7 +11,7 @@
 // with libc's setenv() and the JIT keeps its defaults. Values the user set are kept.
 
 /** What bun:ffi offers that this needs (the runtime's own types are not a dependency). */
-interface BunFfi {
+export interface BunFfi {
   dlopen(lib: string, symbols: Record<string, { args: readonly unknown[]; returns: unknown }>): { symbols: Record<string, (...a: unknown[]) => number>; close(): void };
   ptr(b: ArrayBufferView): number;
   FFIType: Record<string, unknown>;
