@@ -1,5 +1,4 @@
 import { InvalidArgumentError } from 'commander';
-import { connect } from 'node:net';
 import { flagReader, parseArgs, UsageError, formatListenAddress, type Config } from './cli';
 import { CimFeed, WmiHealth } from './collectors/cim_windows';
 import type { Collector } from './collectors/collector';
@@ -179,7 +178,7 @@ function serviceHost(log: Logger, stop: () => void): void {
   const pipe = process.env.SYS_EXPORTER_SERVICE_PIPE;
   if (process.platform !== 'win32' || !pipe) return;
   delete process.env.SYS_EXPORTER_SERVICE_PIPE;
-  const socket = connect(pipe);
+  const socket = (require('node:net') as typeof import('node:net')).connect(pipe);
   socket.on('data', stop);
   socket.on('end', stop);
   socket.on('error', (err) => log.warn('service host pipe failed', { pipe, err: err.message }));

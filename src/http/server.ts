@@ -3,7 +3,6 @@ import type * as https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type * as Tls from 'node:tls';
 import type { TLSSocket } from 'node:tls';
-import { promisify } from 'node:util';
 import type { Gather } from '../gather';
 import { errorMessage, type Logger } from '../log';
 import { contentType, renderBody } from '../metrics/exposition';
@@ -39,7 +38,7 @@ export async function gzipBody(buf: Buffer): Promise<Buffer> {
   }
   zlib ??= require('node:zlib') as typeof import('node:zlib');
   if (buf.length <= GZIP_INLINE_MAX) return zlib.gzipSync(buf);
-  return (gzipAsync ??= promisify(zlib.gzip))(buf);
+  return (gzipAsync ??= (require('node:util') as typeof import('node:util')).promisify(zlib.gzip))(buf);
 }
 
 const HANDSHAKE_TIMEOUT_MS = 5_000;
