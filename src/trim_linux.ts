@@ -7,7 +7,8 @@ import type { BunFfi } from './threadpool';
 // the exporter listens, it drops its mappings of them: madvise(MADV_DONTNEED) on a read-only,
 // never-modified private file mapping only unmaps; a page used again is mapped again from the
 // page cache (a minor fault), byte for byte the same. Writable mappings, and any that hold a
-// modified (copy-on-write) page, are left alone: for those the call would throw data away.
+// modified (copy-on-write) page, resident or swapped out, are left alone: for those the call
+// would throw data away. Nothing in the process writes to these mappings meanwhile.
 
 /** madvise(2) advice. */
 const MADV_DONTNEED = 4;
@@ -16,34 +17,53 @@ const MADV_DONTNEED = 4;
 export interface Released {
   /** Mappings of the executable advised. */
   readonly mappings: number;
-  /** Resident file-backed memory (RssFile) before and after, in KiB. */
+  /** Their resident memory (smaps Rss) before and after, in KiB. */
   readonly beforeKiB: number;
   readonly afterKiB: number;
 }
 
-/** Read-only, unmodified mappings of the file with inode `ino`, from /proc/self/smaps text. */
-export function releasable(smaps: string, ino: number): Array<{ start: bigint; length: bigint }> {
-  const out: Array<{ start: bigint; length: bigint; clean: boolean }> = [];
-  let cur: { start: bigint; length: bigint; clean: boolean } | undefined;
+interface Mapping {
+  readonly start: bigint;
+  readonly length: bigint;
+  /** Resident KiB. */
+  readonly rss: number;
+}
+
+/**
+ * Read-only private mappings of the file with inode `ino`, from /proc/self/smaps text, each with
+ * whether it holds no private copy of a page: none resident (Anonymous) and none swapped out
+ * (Swap: a relocated page that went to swap shows only there).
+ */
+export function executableMappings(smaps: string, ino: bigint): Array<Mapping & { clean: boolean }> {
+  const out: Array<{ start: bigint; length: bigint; rss: number; anon?: number; swap?: number }> = [];
+  let cur: (typeof out)[number] | undefined;
   for (const line of smaps.split('\n')) {
-    // start-end perms offset dev inode [path]
+    // start-end perms offset dev inode [path]; the device is not compared: overlayfs and btrfs
+    // show another one than stat() does.
     const m = /^([0-9a-f]+)-([0-9a-f]+) (\S{4}) [0-9a-f]+ [0-9a-f]+:[0-9a-f]+ (\d+)/.exec(line);
     if (m) {
       cur = undefined;
-      if (Number(m[4]) !== ino || m[3][1] === 'w' || m[3][3] !== 'p') continue;
+      if (BigInt(m[4]) !== ino || m[3][1] === 'w' || m[3][3] !== 'p') continue;
       const start = BigInt(`0x${m[1]}`);
-      cur = { start, length: BigInt(`0x${m[2]}`) - start, clean: false };
+      cur = { start, length: BigInt(`0x${m[2]}`) - start, rss: 0 };
       out.push(cur);
       continue;
     }
-    // Anonymous: the mapping's pages that are private copies (relocated, or written to).
-    const a = /^Anonymous:\s+(\d+) kB/.exec(line);
-    if (a && cur) cur.clean = a[1] === '0';
+    const f = /^(Rss|Anonymous|Swap):\s+(\d+) kB/.exec(line);
+    if (!f || !cur) continue;
+    if (f[1] === 'Rss') cur.rss = Number(f[2]);
+    else if (f[1] === 'Anonymous') cur.anon = Number(f[2]);
+    else cur.swap = Number(f[2]);
   }
-  return out.filter((x) => x.clean).map(({ start, length }) => ({ start, length }));
+  return out.map(({ start, length, rss, anon, swap }) => ({ start, length, rss, clean: anon === 0 && swap === 0 }));
 }
 
-const rssFileKiB = (): number => Number(/^RssFile:\s+(\d+)/m.exec(readFileSync('/proc/self/status', 'latin1'))?.[1] ?? 0);
+/** The mappings whose pages can be dropped without losing a byte. */
+export const releasable = (smaps: string, ino: bigint): Array<{ start: bigint; length: bigint }> =>
+  executableMappings(smaps, ino).filter((m) => m.clean).map(({ start, length }) => ({ start, length }));
+
+const residentKiB = (ino: bigint, which: ReadonlyArray<{ start: bigint }>): number =>
+  executableMappings(readFileSync('/proc/self/smaps', 'latin1'), ino).filter((m) => which.some((w) => w.start === m.start)).reduce((n, m) => n + m.rss, 0);
 
 /** Under Bun on Linux, drops the executable's resident pages (see above); undefined elsewhere. */
 export function releaseStartupPages(): Released | undefined {
@@ -53,12 +73,10 @@ export function releaseStartupPages(): Released | undefined {
   const { u64, i32 } = ffi.FFIType;
   const libc = ffi.dlopen('libc.so.6', { madvise: { args: [u64, u64, i32], returns: i32 } });
   try {
-    const beforeKiB = rssFileKiB();
-    let mappings = 0;
-    for (const m of releasable(readFileSync('/proc/self/smaps', 'latin1'), statSync('/proc/self/exe').ino)) {
-      if (libc.symbols.madvise(m.start, m.length, MADV_DONTNEED) === 0) mappings++;
-    }
-    return { mappings, beforeKiB, afterKiB: rssFileKiB() };
+    const ino = statSync('/proc/self/exe', { bigint: true }).ino;
+    const all = executableMappings(readFileSync('/proc/self/smaps', 'latin1'), ino);
+    const advised = all.filter((m) => m.clean && libc.symbols.madvise(m.start, m.length, MADV_DONTNEED) === 0);
+    return { mappings: advised.length, beforeKiB: advised.reduce((n, m) => n + m.rss, 0), afterKiB: residentKiB(ino, advised) };
   } finally {
     libc.close();
   }

@@ -370,22 +370,26 @@ describe('which mounts are asked outside the process, and what a restart finds',
 
 describe('releasable: which mappings of the executable may drop their pages (/proc/self/smaps)', () => {
   it('takes read-only private mappings of that inode with no copied page, and nothing else', () => {
-    const map = (range: string, perms: string, ino: number, anonymous: number, path = '/opt/exporter-linux'): string =>
-      `${range} ${perms} 00000000 fd:01 ${ino} ${path}\nSize: 100 kB\nRss: 40 kB\nAnonymous: ${anonymous} kB\nVmFlags: rd mr mw me\n`;
+    const map = (range: string, perms: string, ino: number, anonymous: number, path = '/opt/exporter-linux', swap = 0): string =>
+      `${range} ${perms} 00000000 fd:01 ${ino} ${path}\nSize: 100 kB\nRss: 40 kB\nAnonymous: ${anonymous} kB\nSwap: ${swap} kB\nVmFlags: rd mr mw me\n`;
     const smaps = [
       map('00200000-01a39000', 'r--p', 77, 0), // rodata, the embedded bytecode
       map('01a40000-0684a000', 'r-xp', 77, 0), // text
       map('06867000-06e1f000', 'rw-p', 77, 112), // data: writable
       map('06e1f000-06e20000', 'r--p', 77, 4), // relocated, then made read-only (RELRO): a copy
+      map('06e20000-06e22000', 'r--p', 77, 0, '/opt/exporter-linux', 8), // such a copy, swapped out
+      map('06e22000-06e23000', 'r--p', 77, 0, '/opt/my exporter (deleted)'), // replaced on disk: the same inode
       map('7f0000000000-7f0000001000', 'r-xp', 78, 0, '/usr/lib/x86_64-linux-gnu/libc.so.6'), // another file
       map('7f0000002000-7f0000003000', 'r-xs', 77, 0), // shared
       '7ffd0000000-7ffd0001000 rw-p 00000000 00:00 0 [stack]\nAnonymous: 8 kB\n',
     ].join('');
-    assert.deepEqual(releasable(smaps, 77), [
+    assert.deepEqual(releasable(smaps, 77n), [
       { start: 0x200000n, length: 0x1a39000n - 0x200000n },
       { start: 0x1a40000n, length: 0x684a000n - 0x1a40000n },
+      { start: 0x6e22000n, length: 0x1000n },
     ]);
-    assert.deepEqual(releasable(smaps, 0), [], 'anonymous memory never');
-    assert.deepEqual(releasable('00200000-01a39000 r--p 00000000 fd:01 77 /x\nRss: 4 kB\n', 77), [], 'no Anonymous line: not known clean');
+    assert.deepEqual(releasable(smaps, 0n), [], 'anonymous memory never');
+    assert.deepEqual(releasable('00200000-01a39000 r--p 00000000 fd:01 77 /x\nRss: 4 kB\nAnonymous: 0 kB\n', 77n), [], 'no Swap line: not known clean');
+    assert.deepEqual(releasable('00200000-01a39000 r--p 00000000 fd:01 18446744073709551557 /x\nAnonymous: 0 kB\nSwap: 0 kB\n', 18446744073709551557n).length, 1, 'a 64-bit inode');
   });
 });

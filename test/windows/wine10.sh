@@ -28,7 +28,7 @@ bind() { # bind SRC at the same path in the root, once; again if SRC is now anot
     # A bind outlives its folder: CI clones main afresh at the same path, and the old bind then
     # shows the deleted clone ("wine: chdir to .../.cache/wine10: No such file or directory").
     [ "$(stat -c %d:%i "$1")" = "$(stat -c %d:%i "$ROOTFS$1")" ] && return 0
-    umount -l "$ROOTFS$1"
+    umount -l "$ROOTFS$1" || true
   fi
   mount --bind "$1" "$ROOTFS$1"
 }
@@ -45,9 +45,15 @@ case "${1:-}" in
 esac
 shift
 setup
+# Wine commands start in parallel: one at a time checks and makes the mounts. The lock is let go
+# before exec, so wine and its server do not hold it.
+exec 9>"$ROOTFS.lock"
+flock 9
 mountpoint -q "$ROOTFS/proc" || mount -t proc proc "$ROOTFS/proc"
 bind /dev
 bind /tmp
 bind "$REPO"
+flock -u 9
+exec 9>&-
 cd /
 exec chroot "$ROOTFS" "$cmd" "$@"
