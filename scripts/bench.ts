@@ -10,6 +10,7 @@ import { ARTIFACTS, BUN_EXEC_ARGV, BUN_VERSION, bunExecutable, dist, NODE_VERSIO
 import { chart, NODE_EXPORTER, renderRoute, renderTable, type Row } from './bench-report';
 import { loaderNeeds, newestVersion } from './lib/elf';
 import { ROOT } from './lib/steps';
+import { readStat, readStatus } from '../src/procfs_linux';
 
 const QUICK = process.argv.includes('--quick');
 const outArg = process.argv.indexOf('--out');
@@ -151,12 +152,11 @@ function wrk(port: number, conns: number, seconds: number): { rps: number; p50: 
 }
 
 const cpuSeconds = (pid: number): number => {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(f[11]) + Number(f[12])) / TICKS; // utime, stime
+  const f = readStat('/proc', pid);
+  return (Number(f[14]) + Number(f[15])) / TICKS; // utime, stime
 };
 /** A /proc/<pid>/status field given in kB, in bytes. */
-const statusBytes = (pid: number, field: string): number =>
-  Number(new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024;
+const statusBytes = (pid: number, field: string): number => readStatus('/proc', pid, field) * 1024;
 /** RSS alone: the peak is sampled during the run, where walking smaps would disturb it. */
 const rss = (pid: number): number => statusBytes(pid, 'VmRSS');
 const mem = (pid: number): { rss: number; anon: number } => {

@@ -15,3 +15,10 @@ export function readStat(procfs: string, pid: number | string): string[] {
 export function readArgv(procfs: string, pid: number | string): string[] {
   return readFileSync(`${procfs}/${pid}/cmdline`, 'utf8').split('\0').slice(0, -1);
 }
+
+/** The number on a /proc/PID/status line (`VmRSS`, `RssAnon`: in KiB; `Threads`: a count). */
+export function readStatus(procfs: string, pid: number | string, field: string): number {
+  const m = new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(readFileSync(`${procfs}/${pid}/status`, 'latin1'));
+  if (!m) throw new Error(`${procfs}/${pid}/status has no ${field}`);
+  return Number(m[1]);
+}

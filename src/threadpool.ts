@@ -10,6 +10,8 @@
 // environment marks the second start, so it cannot loop. Where that fails, the pool is sized
 // with libc's setenv() and the JIT keeps its defaults. Values the user set are kept.
 
+import { readArgv } from './procfs_linux';
+
 /** What bun:ffi offers that this needs (the runtime's own types are not a dependency). */
 export interface BunFfi {
   dlopen(lib: string, symbols: Record<string, { args: readonly unknown[]; returns: unknown }>): { symbols: Record<string, (...a: unknown[]) => number>; close(): void };
@@ -38,9 +40,8 @@ const cstrings = (ffi: BunFfi, strings: readonly string[]): { keep: Buffer[]; ar
 
 /** Under Bun: the same executable again, in place, with `env` added; returns only if execve failed. */
 function restartWith(ffi: BunFfi, env: Record<string, string>): string {
-  const { readFileSync } = require('node:fs') as typeof import('node:fs');
   // The exact argv this process was started with (process.argv is Bun's view of it).
-  const argv = readFileSync('/proc/self/cmdline', 'utf8').split('\0').slice(0, -1);
+  const argv = readArgv('/proc', 'self');
   const vars = { ...process.env, ...env, [RUNTIME_SET]: '1' };
   const { cstring, ptr, i32 } = ffi.FFIType;
   const libc = ffi.dlopen('libc.so.6', { execve: { args: [cstring, ptr, ptr], returns: i32 } });

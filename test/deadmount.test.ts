@@ -3,12 +3,13 @@
 // each dead mount, keep every other metric right, and stop when told to, however many hang.
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import { fuseUnavailable, hangIn, mountDead, releaseDead, type DeadMount } from './fuse/mount';
+import { readStatus } from '../src/procfs_linux';
 import { ended, FLAVOURS, parseExposition, promtoolCheck, request, sleep, startExporter, statf, value, type Exporter, type ParsedSample } from './helpers';
 
 const skip = fuseUnavailable();
@@ -224,7 +225,7 @@ describe('any number of dead mounts (exporter-linux)', { skip }, () => {
 
   it('keeps its memory, descriptors and threads flat over 10,000 scrapes with 100 dead mounts', async () => {
     const pid = exp!.proc.pid!;
-    const status = (field: string): number => Number(new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);
+    const status = (field: string): number => readStatus('/proc', pid, field);
     const fds = (): number => readdirSync(`/proc/${pid}/fd`).length;
     const scrapes = async (n: number): Promise<void> => {
       for (let i = 0; i < n; i++) assert.equal((await request(`${exp!.base}/metrics`)).status, 200);

@@ -2,11 +2,12 @@
 // points with characters that must be escaped.
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { readStatus } from '../src/procfs_linux';
 import { FLAVOURS, parseExposition, promtoolCheck, sleep, startExporter as startWith, type Exporter } from './helpers';
 
 interface RawResult {
@@ -58,7 +59,7 @@ function prng(seed: number): () => number {
   };
 }
 
-const rssOf = (pid: number): number => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024;
+const rssOf = (pid: number): number => readStatus('/proc', pid, 'VmRSS') * 1024;
 
 // Every suite runs twice: from source and against the shipped exporter-linux.
 for (const flavour of FLAVOURS) {

@@ -8,6 +8,7 @@ import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { readStatus } from '../src/procfs_linux';
 import { FLAVOURS, freePort, parseExposition, promtoolCheck, request, sleep, startExporter } from './helpers';
 
 const asRoot = process.getuid?.() === 0 ? undefined : 'needs root to mount tmpfs';
@@ -190,7 +191,6 @@ describe('the in-place restart of exporter-linux (JIT options and thread pool se
 });
 
 describe('exporter-linux once started: the pages of its executable only start-up used', () => {
-  const status = (pid: number, key: string): number => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'latin1'))![1]);
   const names = (body: string): string => [...new Set(parseExposition(body).samples.map((s) => s.name))].sort().join(' ');
 
   it('hands them back once it listens, and then serves byte-identical series names, 300 scrapes and gzip alike', async () => {
@@ -199,7 +199,7 @@ describe('exporter-linux once started: the pages of its executable only start-up
       const pid = exp.proc.pid!;
       const first = names((await exp.scrape()).body.toString());
       for (let i = 0; i < 100 && !/msg="start-up pages of the executable released"/.test(exp.stderr()); i++) await sleep(50);
-      const [rss, peak] = [status(pid, 'VmRSS'), status(pid, 'VmHWM')];
+      const [rss, peak] = [readStatus('/proc', pid, 'VmRSS'), readStatus('/proc', pid, 'VmHWM')];
       assert.ok(rss < peak * 0.8, `RSS ${rss} KiB against a peak of ${peak} KiB: nothing was handed back`);
       const line = /msg="start-up pages of the executable released" mappings=(\d+) resident_file_kib_before=(\d+) resident_file_kib_after=(\d+)/.exec(exp.stderr());
       assert.ok(line, `no release in the log:\n${exp.stderr()}`);

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { probePaths } from '../src/collectors/disk/statfs_probe_linux';
-import { readArgv, readStat } from '../src/procfs_linux';
+import { readArgv, readStat, readStatus } from '../src/procfs_linux';
 import { mountMany, type ManyFs, type Mode } from './fuse/many';
 import { fuseUnavailable } from './fuse/mount';
 import { ended, FLAVOURS, freePort, parseExposition, request, sleep, startExporter, value, type Exporter } from './helpers';
@@ -285,7 +285,7 @@ function pipeliner(port: number, conns: number, o: { tls?: boolean; auth?: strin
   return spawn(process.execPath, ['-e', script], { stdio: 'ignore' });
 }
 
-const rssMB = (pid: number): number => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
+const rssMB = (pid: number): number => readStatus('/proc', pid, 'VmRSS') / 1024;
 
 /** A GET on a new connection (HTTPS trusting anything, for a self-signed certificate); ms, or Infinity when it failed. */
 function timedGet(url: string, auth?: string): Promise<number> {
