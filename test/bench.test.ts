@@ -14,7 +14,8 @@ describe('npm run bench -- --quick', () => {
 
   it('writes a complete results table and a PNG chart, and cleans up its mounts and processes', () => {
     const r = spawnSync(process.execPath, [join(ROOT, 'build', 'scripts', 'bench.js'), '--quick', '--out', out], { encoding: 'utf8', timeout: 10 * 60_000 });
-    assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
+    // The bench's own error first: a long stdout would push it out of a truncated CI log.
+    assert.equal(r.status, 0, `${r.signal ? `killed by ${r.signal} at the test's 10-minute limit\n` : ''}${r.stderr}\n--- stdout, last 3,000 characters ---\n${r.stdout.slice(-3000)}`);
     const md = readFileSync(join(out, 'results.md'), 'utf8');
     assert.equal(r.stdout.includes(md), true, 'the table is printed');
     const [main, route] = md.split('\n## Route');
