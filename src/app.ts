@@ -12,6 +12,7 @@ import { ExporterServer, ListenError } from './http/server';
 import { loadWebConfig, type WebConfig } from './http/webconfig';
 import { watchWebConfig } from './http/webconfig_watch';
 import { createLogger, errorMessage, type Logger } from './log';
+import { write as writeStdio } from './stdio';
 import { BUILD_INFO } from './metrics/catalog';
 import { SampleSet } from './metrics/samples';
 import { Gatherer } from './gather';
@@ -60,7 +61,7 @@ export async function main(args: readonly string[]): Promise<void> {
   try {
     const parsed = parseArgs(args);
     if (parsed.kind === 'exit') {
-      process.stdout.write(parsed.output);
+      writeStdio(1, parsed.output);
       process.exitCode = parsed.code;
       return;
     }
@@ -74,7 +75,7 @@ export async function main(args: readonly string[]): Promise<void> {
     }
   } catch (err) {
     if (err instanceof UsageError || err instanceof InvalidArgumentError) {
-      process.stderr.write(`sys-exporter: error: ${errorMessage(err)}\n`);
+      writeStdio(2, `sys-exporter: error: ${errorMessage(err)}\n`);
       process.exitCode = 2;
       return;
     }
@@ -82,7 +83,7 @@ export async function main(args: readonly string[]): Promise<void> {
   }
   const debuggerVar = debuggerRequested();
   if (debuggerVar) {
-    process.stderr.write(`sys-exporter: error: ${debuggerVar} is set: an exporter does not open a debugger port; unset it\n`);
+    writeStdio(2, `sys-exporter: error: ${debuggerVar} is set: an exporter does not open a debugger port; unset it\n`);
     process.exitCode = 2;
     return;
   }

@@ -1,4 +1,5 @@
 // Structured logs on stderr, logfmt or JSON, as node_exporter writes them.
+import { write as writeStdio } from './stdio';
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -31,22 +32,7 @@ export function formatLine(format: LogFormat, level: LogLevel, msg: string, fiel
   return parts.join(' ');
 }
 
-/**
- * Writes to stderr, and keeps going when nobody reads it any more (`2>&1 | head -c 10`, a log
- * collector gone): a write to a closed pipe fails with EPIPE, which Node raises as an error
- * event on process.stderr and, unheard, as an exit with code 1. Logs are best effort; the
- * exporter's job is to serve.
- */
-let stderrGuarded = false;
-function writeStderr(line: string): void {
-  if (!stderrGuarded) {
-    stderrGuarded = true;
-    process.stderr.on('error', () => undefined);
-  }
-  if (!process.stderr.destroyed) process.stderr.write(`${line}\n`);
-}
-
-export function createLogger(level: LogLevel, format: LogFormat, write: (line: string) => void = writeStderr): Logger {
+export function createLogger(level: LogLevel, format: LogFormat, write: (line: string) => void = (line) => writeStdio(2, `${line}\n`)): Logger {
   const min = LOG_LEVELS.indexOf(level);
   const at = (l: LogLevel) => (msg: string, fields?: Fields) => {
     if (LOG_LEVELS.indexOf(l) >= min) write(formatLine(format, l, msg, fields));

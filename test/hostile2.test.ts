@@ -8,6 +8,7 @@ import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { ROOT } from '../scripts/lib/steps';
 import { readStatus } from '../src/procfs_linux';
 import { FLAVOURS, freePort, parseExposition, promtoolCheck, request, sleep, startExporter } from './helpers';
 
@@ -67,6 +68,21 @@ for (const flavour of FLAVOURS) {
       for (let i = 0; i < 3; i++) assert.equal((await request(`http://${addr}/metrics`)).status, 200);
       proc.kill('SIGTERM'); // logs "shutting down" and "stopped" into the closed pipe
       assert.equal(await Promise.race([exited, sleep(8000).then(() => 'still running')]), 'exit 0');
+    });
+
+    it('serves, and logs every line whole and in order, with stderr on a non-blocking pipe that is full at start', async () => {
+      const port = await freePort();
+      const r = spawnSync('python3', [join(ROOT, 'test', 'fixtures', 'full_stderr.py'), `http://127.0.0.1:${port}/metrics`, ...flavour.command(), `--web.listen-address=127.0.0.1:${port}`], { encoding: 'utf8', timeout: 60_000 });
+      assert.equal(r.status, 0, r.stderr);
+      const res = JSON.parse(r.stdout) as { statuses: Array<number | string>; filler: boolean; stderr: string; code: number };
+      assert.deepEqual(res.statuses, Array(20).fill(200), 'every scrape answered while nobody read stderr');
+      assert.ok(res.filler, 'what was in the pipe first comes first');
+      const lines = res.stderr.split('\n');
+      assert.equal(lines.pop(), '', 'the last line is whole');
+      for (const l of lines) assert.match(l, /^ts=\S+ level=(debug|info|warn|error) msg=/, 'a whole logfmt line');
+      const msgs = lines.map((l) => /msg=("[^"]*"|\S+)/.exec(l)![1]);
+      assert.deepEqual(msgs.filter((m) => ['"sys-exporter started"', '"shutting down"', 'stopped'].includes(m)), ['"sys-exporter started"', '"shutting down"', 'stopped']);
+      assert.ok([0, -15].includes(res.code), `ended with ${res.code}`);
     });
 
     it('does not open the V8 inspector on SIGUSR1', async () => {
