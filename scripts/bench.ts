@@ -108,11 +108,11 @@ function alive(r: Running): void {
 
 function get(port: number, agent: http.Agent): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = http.get({ host: '127.0.0.1', port, path: '/metrics', agent, timeout: 30_000 }, (res) => {
+    const req = http.get({ host: '127.0.0.1', port, path: '/metrics', agent, timeout: 10_000 }, (res) => {
       res.resume();
       res.on('end', () => resolve(res.statusCode ?? 0));
     });
-    req.on('timeout', () => req.destroy(new Error(`no answer on port ${port} in 30 s`)));
+    req.on('timeout', () => req.destroy(new Error(`no answer on port ${port} in 10 s`)));
     req.on('error', reject);
   });
 }
@@ -141,7 +141,7 @@ async function start(c: Contender, prefix: string[] = []): Promise<Running> {
   const agent = new http.Agent();
   // Poll every 2 ms: coarser polling adds up to its interval to the start-up figure.
   let up = false;
-  for (let i = 0; i < 3000 && !up; i++) {
+  for (const deadline = performance.now() + 20_000; !up && performance.now() < deadline; ) {
     up = await get(port, agent).then((s) => s === 200, () => false);
     if (!up) {
       alive(r);
@@ -149,7 +149,7 @@ async function start(c: Contender, prefix: string[] = []): Promise<Running> {
     }
   }
   agent.destroy();
-  if (!up) throw new Error(`${c.name} did not answer /metrics with 200 on port ${port}; its stderr ends:\n${tail || '(nothing)'}`);
+  if (!up) throw new Error(`${c.name} did not answer /metrics with 200 on port ${port} within 20 s; its stderr ends:\n${tail || '(nothing)'}`);
   // With a prefix (nsenter), the exporter is the prefix's child: find the listener's pid.
   if (prefix.length) r.pid = Number(execFileSync('sh', ['-c', `ss -Hltnp 'sport = :${port}' | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2`], { encoding: 'utf8' }).trim());
   return r;
@@ -255,10 +255,12 @@ async function cadence(targets: Array<{ port: number; pid: number }>, seconds: n
       targets.map(
         (t) =>
           new Promise<void>((resolve) => {
-            http.get({ host: '127.0.0.1', port: t.port, path: '/metrics', headers, agent: false }, (res) => {
+            const req = http.get({ host: '127.0.0.1', port: t.port, path: '/metrics', headers, agent: false, timeout: 10_000 }, (res) => {
               res.resume();
               res.on('end', resolve);
-            }).on('error', () => resolve());
+            });
+            req.on('timeout', () => req.destroy());
+            req.on('error', () => resolve());
           }),
       ),
     );
