@@ -10,14 +10,15 @@
 // environment marks the second start, so it cannot loop. Where that fails, the pool is sized
 // with libc's setenv() and the JIT keeps its defaults. Values the user set are kept.
 
-import { readArgv } from './procfs_linux';
-
 /** What bun:ffi offers that this needs (the runtime's own types are not a dependency). */
 export interface BunFfi {
   dlopen(lib: string, symbols: Record<string, { args: readonly unknown[]; returns: unknown }>): { symbols: Record<string, (...a: unknown[]) => number>; close(): void };
   ptr(b: ArrayBufferView): number;
   FFIType: Record<string, unknown>;
 }
+
+/** The pool's size when the user has not set UV_THREADPOOL_SIZE: room for statfs calls hung on dead mounts. */
+export const DEFAULT_POOL_SIZE = 32;
 
 /** Set in the environment of the in-place restart. */
 const RUNTIME_SET = 'SYS_EXPORTER_RUNTIME_SET';
@@ -40,8 +41,11 @@ const cstrings = (ffi: BunFfi, strings: readonly string[]): { keep: Buffer[]; ar
 
 /** Under Bun: the same executable again, in place, with `env` added; returns only if execve failed. */
 function restartWith(ffi: BunFfi, env: Record<string, string>): string {
-  // The exact argv this process was started with (process.argv is Bun's view of it).
-  const argv = readArgv('/proc', 'self');
+  // The argv this process was started with: Bun keeps argv[0] as given in process.argv0, and a
+  // standalone executable's process.argv starts with "bun" and its embedded script (/$bunfs/...).
+  // (Not /proc/self/cmdline: node:fs would cost this first start, which only sets variables and
+  // goes, 1.5-2 ms more.)
+  const argv = [process.argv0, ...process.argv.slice(process.argv[1]?.startsWith('/$bunfs/') ? 2 : 1)];
   const vars = { ...process.env, ...env, [RUNTIME_SET]: '1' };
   const { cstring, ptr, i32 } = ffi.FFIType;
   const libc = ffi.dlopen('libc.so.6', { execve: { args: [cstring, ptr, ptr], returns: i32 } });

@@ -67,9 +67,6 @@ export function gateKey(rawPath: string | Buffer): string {
   return typeof rawPath === 'string' ? rawPath : rawPath.toString('latin1');
 }
 
-/** Default libuv pool size when the user has not set UV_THREADPOOL_SIZE. */
-export const DEFAULT_POOL_SIZE = 32;
-
 /** Threads left to the rest of the process (async zlib, fs) however many mounts hang. */
 export function statfsCapacity(poolSize: number): number {
   const reserve = Math.min(4, Math.floor(poolSize / 2));
