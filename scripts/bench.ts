@@ -2,7 +2,8 @@
 // same run, alternating, on loopback. Writes DIR/results.md (default bench/) and results.png,
 // and prints the table. This file measures; scripts/bench-report.ts renders. Every process and mount it makes is cleaned up, even on Ctrl+C.
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as http from 'node:http';
 import * as net from 'node:net';
 import { join } from 'node:path';
@@ -18,8 +19,14 @@ const OUT = outArg > 0 ? process.argv[outArg + 1] : join(ROOT, 'bench');
 const TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
 
 const children = new Set<ChildProcess>();
+/** Exporters started through nsenter: not the bench's children, so killed by pid. */
+const nsChildren = new Set<number>();
+/** Each contender's stderr, kept until the bench ends. */
+const LOGS = mkdtempSync(join(tmpdir(), 'sysexp-bench-logs-'));
 function cleanup(): void {
-  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+  for (const pid of nsChildren) spawnSync('kill', ['-KILL', String(pid)]);
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  rmSync(LOGS, { recursive: true, force: true });
 }
 process.on('exit', cleanup);
 for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => process.exit(130));
@@ -133,11 +140,15 @@ async function start(c: Contender, prefix: string[] = []): Promise<Running> {
   const port = await freePort();
   const [cmd, ...args] = [...prefix, ...c.argv(port)];
   console.log(`bench:   ${c.name}`); // where a stall happened, when one does
-  const proc = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  // stderr to a file, not a pipe: a pipe the bench cannot read while wrk runs (execFileSync)
+  // could hold up a contender that logs.
+  const log = join(LOGS, `${port}.log`);
+  const fd = openSync(log, 'w');
+  const proc = spawn(cmd, args, { stdio: ['ignore', 'ignore', fd] });
+  closeSync(fd);
   children.add(proc);
-  let tail = '';
-  proc.stderr!.on('data', (d: Buffer) => (tail = (tail + d.toString()).slice(-4096)));
-  const r: Running = { name: c.name, proc, port, pid: proc.pid!, stderr: () => tail };
+  const tail = (): string => readFileSync(log, 'utf8').slice(-4096);
+  const r: Running = { name: c.name, proc, port, pid: proc.pid!, stderr: tail };
   const agent = new http.Agent();
   // Poll every 2 ms: coarser polling adds up to its interval to the start-up figure.
   let up = false;
@@ -149,26 +160,42 @@ async function start(c: Contender, prefix: string[] = []): Promise<Running> {
     }
   }
   agent.destroy();
-  if (!up) throw new Error(`${c.name} did not answer /metrics with 200 on port ${port} within 20 s; its stderr ends:\n${tail || '(nothing)'}`);
+  if (!up) throw new Error(`${c.name} did not answer /metrics with 200 on port ${port} within 20 s; its stderr ends:\n${tail() || '(nothing)'}`);
   // With a prefix (nsenter), the exporter is the prefix's child: find the listener's pid.
-  if (prefix.length) r.pid = Number(execFileSync('sh', ['-c', `ss -Hltnp 'sport = :${port}' | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2`], { encoding: 'utf8' }).trim());
+  if (prefix.length) {
+    r.pid = Number(execFileSync('sh', ['-c', `ss -Hltnp 'sport = :${port}' | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2`], { encoding: 'utf8' }).trim());
+    // 0 would make kill(1) signal the bench's whole process group.
+    if (!(r.pid > 1)) throw new Error(`${c.name}: no process found listening on port ${port} (ss)`);
+    nsChildren.add(r.pid);
+  }
   return r;
 }
 
 /** SIGTERM, and the exit within 10 s that every contender owes it; fails naming the one that did not. */
 async function stop(r: Running): Promise<void> {
   alive(r);
-  r.proc.kill('SIGTERM');
-  if (r.pid !== r.proc.pid) spawnSync('kill', [String(r.pid)]);
-  const exited = new Promise<boolean>((res) => (ended(r.proc) ? res(true) : r.proc.once('exit', () => res(true))));
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<boolean>((res) => (timer = setTimeout(() => res(false), 10_000)));
-  const inTime = await Promise.race([exited, late]);
-  clearTimeout(timer);
-  if (!inTime) {
-    r.proc.kill('SIGKILL');
-    throw new Error(`${r.name} was still running 10 s after SIGTERM; its stderr ends:\n${r.stderr() || '(nothing)'}`);
+  const nested = r.pid !== r.proc.pid;
+  // Through nsenter, which does not pass signals on: the exporter gets its own, and it is its
+  // end that is waited for (a zombie once nsenter is gone: the namespace's init does not reap).
+  if (nested) process.kill(r.pid, 'SIGTERM');
+  else r.proc.kill('SIGTERM');
+  const gone = (): boolean => {
+    if (!nested) return ended(r.proc) !== null;
+    try {
+      return readStat('/proc', r.pid)[3] === 'Z';
+    } catch {
+      return true; // no /proc/<pid>: reaped
+    }
+  };
+  for (const deadline = performance.now() + 10_000; !gone(); ) {
+    if (performance.now() > deadline) {
+      process.kill(r.pid, 'SIGKILL');
+      throw new Error(`${r.name} was still running 10 s after SIGTERM; its stderr ends:\n${r.stderr() || '(nothing)'}`);
+    }
+    await sleep(5);
   }
+  if (nested) r.proc.kill('SIGTERM');
+  nsChildren.delete(r.pid);
   children.delete(r.proc);
 }
 
@@ -261,6 +288,7 @@ async function cadence(targets: Array<{ port: number; pid: number }>, seconds: n
             });
             req.on('timeout', () => req.destroy());
             req.on('error', () => resolve());
+            req.on('close', () => resolve()); // a destroy() without an error emits only this
           }),
       ),
     );
@@ -412,7 +440,7 @@ async function main(): Promise<void> {
   for (const n of mountCounts) {
     // A holder process owns the namespaces; the mounts vanish with it. A PID namespace too, with
     // its own /proc: both exporters read <procfs>/1/mountinfo, which must be this namespace's.
-    const holder = spawn('unshare', ['-m', '-p', '-f', '--mount-proc', '--propagation', 'private', 'sleep', 'infinity'], { stdio: 'ignore' });
+    const holder = spawn('unshare', ['-m', '-p', '-f', '--kill-child', '--mount-proc', '--propagation', 'private', 'sleep', 'infinity'], { stdio: 'ignore' });
     children.add(holder);
     let nsPid = '';
     for (let i = 0; i < 50 && !nsPid; i++) {

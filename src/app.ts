@@ -12,7 +12,7 @@ import { ExporterServer, ListenError } from './http/server';
 import { loadWebConfig, type WebConfig } from './http/webconfig';
 import { watchWebConfig } from './http/webconfig_watch';
 import { createLogger, errorMessage, type Logger } from './log';
-import { write as writeStdio } from './stdio';
+import { serving as stdioServing, write as writeStdio } from './stdio';
 import { BUILD_INFO } from './metrics/catalog';
 import { SampleSet } from './metrics/samples';
 import { Gatherer } from './gather';
@@ -132,6 +132,7 @@ export async function main(args: readonly string[]): Promise<void> {
     tls: web?.tls ? 'on' : 'off',
     basic_auth: web && web.users.size > 0 ? 'on' : 'off',
   });
+  stdioServing();
   gatherer.start();
   setTimeout(() => releasePages(log), RELEASE_AFTER_MS).unref();
   const unwatch = web && config.webConfigFile ? watchWebConfig(config.webConfigFile, web, (next) => server.applyWebConfig(next), log) : undefined;

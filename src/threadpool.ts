@@ -41,11 +41,14 @@ const cstrings = (ffi: BunFfi, strings: readonly string[]): { keep: Buffer[]; ar
 
 /** Under Bun: the same executable again, in place, with `env` added; returns only if execve failed. */
 function restartWith(ffi: BunFfi, env: Record<string, string>): string {
-  // The argv this process was started with: Bun keeps argv[0] as given in process.argv0, and a
-  // standalone executable's process.argv starts with "bun" and its embedded script (/$bunfs/...).
-  // (Not /proc/self/cmdline: node:fs would cost this first start, which only sets variables and
-  // goes, 1.5-2 ms more.)
-  const argv = [process.argv0, ...process.argv.slice(process.argv[1]?.startsWith('/$bunfs/') ? 2 : 1)];
+  // The argv this process was started with. In the standalone executable: argv[0] as given is
+  // process.argv0, and process.argv starts with "bun" and the embedded script (/$bunfs/...); this
+  // spares the first start node:fs, 1.5-2 ms. Run as `bun [flags] main.js`, Bun's own flags are
+  // in no process.* field: /proc/self/cmdline has them.
+  const argv = process.argv[1]?.startsWith('/$bunfs/')
+    ? [process.argv0, ...process.argv.slice(2)]
+    : // eslint-disable-next-line @typescript-eslint/no-require-imports
+      (require('./procfs_linux') as typeof import('./procfs_linux')).readArgv('/proc', 'self');
   const vars = { ...process.env, ...env, [RUNTIME_SET]: '1' };
   const { cstring, ptr, i32 } = ffi.FFIType;
   const libc = ffi.dlopen('libc.so.6', { execve: { args: [cstring, ptr, ptr], returns: i32 } });

@@ -70,12 +70,13 @@ for (const flavour of FLAVOURS) {
       assert.equal(await Promise.race([exited, sleep(8000).then(() => 'still running')]), 'exit 0');
     });
 
-    it('serves, and logs every line whole and in order, with stderr on a non-blocking pipe that is full at start', async () => {
+    /** Runs test/fixtures/full_stderr.py (its header says what MODE does) and checks what it saw. */
+    const throughStderrPipe = async (mode: 'full-at-start' | 'reader-stops', scrapes: number, extra: string[]): Promise<string[]> => {
       const port = await freePort();
-      const r = spawnSync('python3', [join(ROOT, 'test', 'fixtures', 'full_stderr.py'), `http://127.0.0.1:${port}/metrics`, ...flavour.command(), `--web.listen-address=127.0.0.1:${port}`], { encoding: 'utf8', timeout: 60_000 });
+      const r = spawnSync('python3', [join(ROOT, 'test', 'fixtures', 'full_stderr.py'), mode, `http://127.0.0.1:${port}/metrics`, String(scrapes), ...flavour.command(), `--web.listen-address=127.0.0.1:${port}`, ...extra], { encoding: 'utf8', timeout: 90_000 });
       assert.equal(r.status, 0, r.stderr);
       const res = JSON.parse(r.stdout) as { statuses: Array<number | string>; filler: boolean; stderr: string; code: number };
-      assert.deepEqual(res.statuses, Array(20).fill(200), 'every scrape answered while nobody read stderr');
+      assert.deepEqual(res.statuses, Array(scrapes).fill(200), 'every scrape answered while nobody read stderr');
       assert.ok(res.filler, 'what was in the pipe first comes first');
       const lines = res.stderr.split('\n');
       assert.equal(lines.pop(), '', 'the last line is whole');
@@ -83,6 +84,18 @@ for (const flavour of FLAVOURS) {
       const msgs = lines.map((l) => /msg=("[^"]*"|\S+)/.exec(l)![1]);
       assert.deepEqual(msgs.filter((m) => ['"sys-exporter started"', '"shutting down"', 'stopped'].includes(m)), ['"sys-exporter started"', '"shutting down"', 'stopped']);
       assert.ok([0, -15].includes(res.code), `ended with ${res.code}`);
+      return msgs;
+    };
+
+    it('serves, and logs every line whole and in order, with stderr on a non-blocking pipe that is full at start', async () => {
+      await throughStderrPipe('full-at-start', 20, []);
+    });
+
+    it('keeps serving when its log reader stops reading a blocking stderr pipe, and loses no line', async () => {
+      // Every scrape logs two "collector failed" warnings (about 300 bytes): 200 scrapes write
+      // 15 times what the one-page pipe holds.
+      const msgs = await throughStderrPipe('reader-stops', 200, [`--path.procfs=${join(dir, 'no-proc')}`]);
+      assert.equal(msgs.filter((m) => m === '"collector failed"').length, 400 + 2, 'every warning, the first scrape\'s and the readiness poll\'s included');
     });
 
     it('does not open the V8 inspector on SIGUSR1', async () => {

@@ -245,7 +245,7 @@ describe('many FUSE mounts, hasty clients, hung FUSE parents, restarts', { skip 
   it('exporter-linux as PID 1 (a container): probes released from a dead daemon leave no zombie (1.0: one per dead mount, never reaped)', async () => {
     const fs = await many(['dead', 'dead', 'dead', 'ok', 'dead', 'dead']);
     const port = await freePort();
-    const unshare = spawn('unshare', ['--pid', '--fork', '--mount-proc', FLAVOURS[1].command()[0], `--web.listen-address=127.0.0.1:${port}`, '--collector.timeout=1s'], { stdio: 'ignore' });
+    const unshare = spawn('unshare', ['--pid', '--fork', '--kill-child', '--mount-proc', FLAVOURS[1].command()[0], `--web.listen-address=127.0.0.1:${port}`, '--collector.timeout=1s'], { stdio: 'ignore' });
     try {
       let pid1 = 0;
       for (let i = 0; i < 100 && !pid1; i++) {
@@ -261,8 +261,8 @@ describe('many FUSE mounts, hasty clients, hung FUSE parents, restarts', { skip 
       await sleep(1000);
       assert.equal(zombiesOf(pid1), 0, 'zombie children of the exporter');
     } finally {
+      spawnSync('pkill', ['-KILL', '-P', String(unshare.pid)]); // while it is still their parent
       unshare.kill('SIGKILL');
-      spawnSync('pkill', ['-KILL', '-P', String(unshare.pid)]);
     }
   });
 });
