@@ -136,7 +136,18 @@ function fetchBody(port: number): Promise<Buffer> {
   });
 }
 
+/** Starts a contender; again on another port if its free port was taken before it could bind (EADDRINUSE). */
 async function start(c: Contender, prefix: string[] = []): Promise<Running> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(c, prefix);
+    } catch (err) {
+      if (attempt === 3 || !(err instanceof Error) || !/address already in use/i.test(err.message)) throw err;
+    }
+  }
+}
+
+async function startOnce(c: Contender, prefix: string[]): Promise<Running> {
   const port = await freePort();
   const [cmd, ...args] = [...prefix, ...c.argv(port)];
   console.log(`bench:   ${c.name}`); // where a stall happened, when one does
