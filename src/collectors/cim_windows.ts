@@ -1,4 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { spawn } from '../spawn';
 import { join } from 'node:path';
 import { errorMessage, type Logger } from '../log';
 import { def, WINDOWS_ONLY } from '../metrics/def';

@@ -1,4 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { spawn } from '../../spawn';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { readArgv, readStat } from '../../procfs_linux';
 import type { Probe, ProbeRun, StatfsResult } from './statfs_gate';

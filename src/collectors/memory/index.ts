@@ -1,4 +1,3 @@
-import * as os from 'node:os';
 import type { Collector, CollectContext } from '../collector';
 import type { Logger } from '../../log';
 import { COMMIT_LIMIT, COMMITTED, MEMORY_AVAILABLE, MEMORY_FAMILIES, MEMORY_TOTAL, MEMORY_USED, MEMORY_USED_RATIO, SWAP_FREE, SWAP_TOTAL } from './metrics';
@@ -64,6 +63,8 @@ export function createMemoryCollector(o: MemoryOptions): MemoryCollector {
   if (o.windowsSource) return new MemoryCollector(() => windowsMemory(o.windowsSource!));
   if (o.platform !== 'win32') {
     // Other platforms: physical memory from os, no swap figures.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const os = require('node:os') as typeof import('node:os');
     return new MemoryCollector(() => windowsMemory({ totalmem: os.totalmem, freemem: os.freemem, virtual: () => undefined }));
   }
   if (!o.cim) throw new Error('the Windows memory collector needs a WMI feed');
