@@ -12,8 +12,15 @@ export async function step<T>(name: string, fn: () => T | Promise<T>): Promise<T
     console.log(`  ${name}: ${((Date.now() - t0) / 1000).toFixed(1)} s${r !== undefined ? ` (${String(r)})` : ''}`);
     return r;
   } catch (err) {
-    throw new Error(`${name} failed: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+    throw new Error(`${name} failed: ${firstLine(err)}`);
   }
+}
+
+/** An error's first line; for esbuild's, whose first line only counts them, the first error's own text. */
+function firstLine(err: unknown): string {
+  const errors = (err as { errors?: Array<{ text?: unknown }> } | undefined)?.errors;
+  if (Array.isArray(errors) && typeof errors[0]?.text === 'string') return errors[0].text.split('\n')[0];
+  return err instanceof Error ? err.message.split('\n')[0] : String(err);
 }
 
 export function size(path: string): string {
