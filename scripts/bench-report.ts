@@ -109,3 +109,35 @@ export function chart(scaling: Record<string, Record<number, number>>, mounts: n
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}"><rect width="100%" height="100%" fill="white"/>${panel(0, 'p50 scrape latency vs mount count', mounts, scaling, 'ms', true)}${panel(450, 'throughput vs connections', conns, tput, 'requests/s', false)}</svg>\n`;
 }
 
+
+/** One figure for node_exporter and for each shipped route, measured in the same run. */
+export interface RouteRow {
+  measure: string;
+  unit: string;
+  ne: number;
+  bun: number;
+  sea: number;
+  /** What each route's ratio to node_exporter is held to, e.g. "<= 2". */
+  target?: string;
+}
+
+/** Issue 24's table: each shipped route beside node_exporter, each with its own ratio and verdict. */
+export function renderRoutes(rows: readonly RouteRow[]): string {
+  const ratio = (v: number, ne: number): number => (ne !== 0 ? v / ne : NaN);
+  const cell = (r: number): string => (Number.isFinite(r) ? `${fmt(r)}x` : '-');
+  return [
+    `## Each shipped route beside node_exporter`,
+    '',
+    `Linux ships on Bun ${BUN_VERSION}; Windows on Node ${NODE_VERSION}, measured here through its Linux twin (the same bundle`,
+    'in a Node SEA for Linux). Same run as the tables above; ratio = route / node_exporter.',
+    '',
+    '| measure | unit | node_exporter | Bun (Linux) | ratio | Node SEA (Windows) | ratio | target | verdict (Bun / Node SEA) |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | --- | --- |',
+    ...rows.map((r) => {
+      const [b, s] = [ratio(r.bun, r.ne), ratio(r.sea, r.ne)];
+      const verdict = r.target ? `${meets(b, r.target).split(' ')[0]} / ${meets(s, r.target).split(' ')[0]}` : '';
+      return `| ${r.measure} | ${r.unit} | ${fmt(r.ne)} | ${fmt(r.bun)} | ${cell(b)} | ${fmt(r.sea)} | ${cell(s)} | ${r.target ?? ''} | ${verdict} |`;
+    }),
+    '',
+  ].join('\n');
+}

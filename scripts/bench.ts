@@ -8,7 +8,7 @@ import * as http from 'node:http';
 import * as net from 'node:net';
 import { join } from 'node:path';
 import { ARTIFACTS, BUN_EXEC_ARGV, BUN_VERSION, bunExecutable, dist, NODE_VERSION, nodeSeaLinux, runtimeBinaries } from './dist';
-import { chart, NODE_EXPORTER, renderRoute, renderTable, type Row } from './bench-report';
+import { chart, NODE_EXPORTER, renderRoute, renderRoutes, renderTable, type RouteRow, type Row } from './bench-report';
 import { loaderNeeds, newestVersion } from './lib/elf';
 import { ROOT } from './lib/steps';
 import { readStat, readStatus } from '../src/procfs_linux';
@@ -72,6 +72,8 @@ const DEFAULTS: Contender[] = [
   { name: 'node_exporter (defaults)', argv: (p) => [NODE_EXPORTER, '--collector.disable-defaults', '--collector.meminfo', '--collector.filesystem', `--web.listen-address=127.0.0.1:${p}`] },
   { name: 'exporter-linux (on scrape, defaults)', argv: (p) => [ARTIFACTS.linux, `--web.listen-address=127.0.0.1:${p}`] },
   { name: 'exporter-linux (background 15s, defaults)', argv: (p) => [ARTIFACTS.linux, `--web.listen-address=127.0.0.1:${p}`, '--collection.interval=15s'] },
+  { name: `exporter-linux on node ${NODE_VERSION} SEA (on scrape, defaults)`, argv: (p) => [NODE_SEA_BIN, `--web.listen-address=127.0.0.1:${p}`] },
+  { name: `exporter-linux on node ${NODE_VERSION} SEA (background 15s, defaults)`, argv: (p) => [NODE_SEA_BIN, `--web.listen-address=127.0.0.1:${p}`, '--collection.interval=15s'] },
 ];
 const [NE, OURS, BG, SRC, OLD, OLD_BG] = CONTENDERS;
 
@@ -351,7 +353,7 @@ async function main(): Promise<void> {
     atDefaults.set(who, wrk(r.port, 4, dur));
     await stop(r);
   }
-  const [NE_DEF, OURS_DEF, BG_DEF] = DEFAULTS;
+  const [NE_DEF, OURS_DEF, BG_DEF, SEA_DEF, SEA_BG_DEF] = DEFAULTS;
   rows.push({ section: 'defaults', measure: 'throughput on scrape, 4 conn', ours: atDefaults.get(OURS_DEF)!.rps, theirs: atDefaults.get(NE_DEF)!.rps, unit: 'req/s', target: '>= 3' });
   rows.push({ section: 'defaults', measure: 'throughput background, 4 conn', ours: atDefaults.get(BG_DEF)!.rps, theirs: atDefaults.get(NE_DEF)!.rps, unit: 'req/s', target: '>= 8' });
 
@@ -366,9 +368,11 @@ async function main(): Promise<void> {
   for (const who of [NE, OURS, OLD, REFERENCE]) {
     coldStart(who.argv(0)[0]);
     const r = await start(who);
-    if (who === OURS || who === OLD) {
-      await sleep(500);
-      idleOf.set(who, mem(r.pid)); // after the one scrape that showed it is up
+    if (who === OURS || who === OLD || who === NE) {
+      // After the one scrape that showed it is up, and after exporter-linux's start-up page
+      // release (2 s after it listens): what an idle host shows between Prometheus' scrapes.
+      await sleep(3000);
+      idleOf.set(who, mem(r.pid));
     }
     if (who === OURS) referenceBodyBytes = (await fetchBody(r.port)).length;
     const marks: Array<{ rss: number; anon: number }> = [];
@@ -483,7 +487,7 @@ async function main(): Promise<void> {
     route.push({ section: 'route', measure, ours, theirs: old, unit, target: better === 'lower' ? '<= 1.1' : '>= 0.9' });
   };
   both('executable size', 'MB', 'lower', statSync(ARTIFACTS.linux).size / 1e6, statSync(NODE_SEA_BIN).size / 1e6);
-  both('RSS idle (after one scrape)', 'MB', 'lower', idleOf.get(OURS)!.rss / 1e6, idleOf.get(OLD)!.rss / 1e6);
+  both('RSS idle (3 s after the first scrape)', 'MB', 'lower', idleOf.get(OURS)!.rss / 1e6, idleOf.get(OLD)!.rss / 1e6);
   both(`RSS after ${counts[2].toLocaleString('en')} scrapes`, 'MB', 'lower', last.rss / 1e6, memOf.get(OLD)![2].rss / 1e6);
   both(`anonymous memory after ${counts[2].toLocaleString('en')} scrapes`, 'MB', 'lower', last.anon / 1e6, memOf.get(OLD)![2].anon / 1e6);
   both(`its runtime idling (floor)`, 'MB', 'lower', floor.rss / 1e6, nodeFloor.rss / 1e6);
@@ -495,7 +499,26 @@ async function main(): Promise<void> {
   both('exec to first successful scrape (median)', 'ms', 'lower', median(startup.get(OURS)!), median(startup.get(OLD)!));
   const floors = { ours: loaderFloor(ARTIFACTS.linux), old: loaderFloor(NODE_SEA_BIN) };
 
-  const md = `${renderTable(rows, floor, QUICK)}\n${renderRoute(route, floors)}`;
+  // Issue 24's targets, for each shipped route beside node_exporter, from the figures above.
+  const [ne20k, bun20k, sea20k] = [NE, OURS, OLD].map((who) => memOf.get(who)![counts.length - 1]);
+  const [neDef, bunDef, bunBgDef, seaDef, seaBgDef] = [NE_DEF, OURS_DEF, BG_DEF, SEA_DEF, SEA_BG_DEF].map((who) => atDefaults.get(who)!);
+  const n20k = counts[counts.length - 1].toLocaleString('en');
+  const perRoute: RouteRow[] = [
+    { measure: 'RSS idle (3 s after the first scrape)', unit: 'MB', ne: idleOf.get(NE)!.rss / 1e6, bun: idleOf.get(OURS)!.rss / 1e6, sea: idleOf.get(OLD)!.rss / 1e6 },
+    { measure: `RSS after ${n20k} scrapes at 4 connections`, unit: 'MB', ne: ne20k.rss / 1e6, bun: bun20k.rss / 1e6, sea: sea20k.rss / 1e6, target: '<= 2' },
+    { measure: 'anonymous memory then', unit: 'MB', ne: ne20k.anon / 1e6, bun: bun20k.anon / 1e6, sea: sea20k.anon / 1e6 },
+    { measure: 'CPU seconds per 1,000 of those scrapes', unit: 's', ne: cpuOf.get(NE)!, bun: cpuOf.get(OURS)!, sea: cpuOf.get(OLD)!, target: '<= 0.5' },
+    { measure: `RSS after ${minutes} at 1 scrape/s (new connection, gzip, OpenMetrics), defaults`, unit: 'MB', ne: neC.rss / 1e6, bun: bunC.rss / 1e6, sea: seaC.rss / 1e6, target: '<= 2' },
+    { measure: 'anonymous memory then', unit: 'MB', ne: neC.anon / 1e6, bun: bunC.anon / 1e6, sea: seaC.anon / 1e6 },
+    { measure: `CPU over those ${minutes}, idle included`, unit: 's', ne: neC.cpu, bun: bunC.cpu, sea: seaC.cpu, target: '<= 1' },
+    { measure: 'exec to first successful scrape (median)', unit: 'ms', ne: median(startup.get(NE)!), bun: median(startup.get(OURS)!), sea: median(startup.get(OLD)!), target: '<= 2' },
+    { measure: 'scrapes/s on scrape, 4 connections, defaults', unit: 'req/s', ne: neDef.rps, bun: bunDef.rps, sea: seaDef.rps, target: '>= 2' },
+    { measure: 'scrapes/s in background (15 s), 4 connections, defaults', unit: 'req/s', ne: neDef.rps, bun: bunBgDef.rps, sea: seaBgDef.rps },
+    { measure: 'p99 on scrape, 4 connections, defaults', unit: 'ms', ne: neDef.p99, bun: bunDef.p99, sea: seaDef.p99 },
+    { measure: 'p99 in background, 4 connections, defaults', unit: 'ms', ne: neDef.p99, bun: bunBgDef.p99, sea: seaBgDef.p99 },
+  ];
+
+  const md = `${renderTable(rows, floor, QUICK)}\n${renderRoute(route, floors)}\n${renderRoutes(perRoute)}`;
   writeFileSync(join(OUT, 'results.md'), md);
   writeFileSync(join(OUT, 'results.svg'), chart(scaling, mountCounts, Object.fromEntries([NE, OURS, BG, SRC].map((c) => [c.name, tput[c.name]])), conns));
   execFileSync('rsvg-convert', ['-o', join(OUT, 'results.png'), join(OUT, 'results.svg')]);

@@ -27,7 +27,9 @@ describe('npm run bench -- --quick', () => {
     assert.equal(r.status, 0, `${r.signal ? `killed by ${r.signal} at the test's 10-minute limit\n` : ''}${r.stderr}\n--- stdout, last 3,000 characters ---\n${r.stdout.slice(-3000)}`);
     const md = readFileSync(join(out, 'results.md'), 'utf8');
     assert.equal(r.stdout.includes(md), true, 'the table is printed');
-    const [main, route] = md.split('\n## Route');
+    const [tables, perRoute] = md.split('\n## Each shipped route beside node_exporter');
+    assert.ok(perRoute, 'the per-route table (each shipped route beside node_exporter) is there');
+    const [main, route] = tables.split('\n## Route');
     assert.ok(route, 'the route table (Bun vs the Node SEA) is there');
     const tableRows = (text: string) => text.split('\n').filter((l) => l.startsWith('| ') && !/^\| (section|measure) \|/.test(l) && !l.startsWith('| ---'));
     const rows = tableRows(main);
@@ -52,6 +54,18 @@ describe('npm run bench -- --quick', () => {
       assert.match(cells[5], /^(met|MISSED) \((>=|<=) [\d.]+\)$/, `budget: ${row}`);
     }
     for (const m of ['RSS after', 'CPU seconds', 'throughput background', 'exec to first', 'executable size']) assert.ok(routeRows.some((l) => l.includes(m)), `route: ${m}`);
+    // Every measure issue 24 asks of each route, both routes with a figure and a ratio.
+    const perRouteRows = tableRows(perRoute);
+    for (const row of perRouteRows) {
+      const cells = row.split('|').slice(1, -1).map((c) => c.trim());
+      assert.equal(cells.length, 9, row);
+      for (const i of [2, 3, 5]) assert.ok(Number.isFinite(Number(cells[i])), `figure ${i}: ${row}`);
+      for (const i of [4, 6]) assert.match(cells[i], /^\d+(\.\d+)?x$/, `ratio ${i}: ${row}`);
+      if (cells[7]) assert.match(cells[8], /^(met|MISSED) \/ (met|MISSED)$/, `verdict: ${row}`);
+    }
+    for (const m of ['RSS idle', 'RSS after', 'anonymous memory', 'CPU seconds per 1,000', 'at 1 scrape/s', 'CPU over those', 'exec to first', 'scrapes/s on scrape', 'scrapes/s in background', 'p99 on scrape', 'p99 in background']) {
+      assert.ok(perRouteRows.some((l) => l.includes(m)), `per route: ${m}`);
+    }
     const png = readFileSync(join(out, 'results.png'));
     assert.ok(png.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])), 'a PNG');
     // The scaling section's mounts live in namespaces of their own: look at every process's view.
