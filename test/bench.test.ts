@@ -8,6 +8,9 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { ROOT } from '../scripts/lib/steps';
 
+/** Half the last printed digit of a figure printed as scripts/bench-report.ts's fmt prints it. */
+const half = (v: number): number => (Math.abs(v) >= 100 ? 0.5 : Math.abs(v) >= 10 ? 0.05 : 0.005);
+
 /** A file's text, or '' for a process that ended meanwhile. */
 const readOr = (file: string): string => {
   try {
@@ -54,18 +57,42 @@ describe('npm run bench -- --quick', () => {
       assert.match(cells[5], /^(met|MISSED) \((>=|<=) [\d.]+\)$/, `budget: ${row}`);
     }
     for (const m of ['RSS after', 'CPU seconds', 'throughput background', 'exec to first', 'executable size']) assert.ok(routeRows.some((l) => l.includes(m)), `route: ${m}`);
-    // Every measure issue 24 asks of each route, both routes with a figure and a ratio.
+    // Every measure issue 24 asks of each route: each row once, with both routes' figures and
+    // ratios, and a verdict for both wherever the issue sets a target.
+    assert.ok(perRoute.includes('\n| measure | unit | node_exporter | Bun (Linux) | ratio | Node SEA (Windows) | ratio | target | verdict (Bun / Node SEA) |\n'), 'the per-route header, columns in this order');
     const perRouteRows = tableRows(perRoute);
-    for (const row of perRouteRows) {
+    const expected: Array<[RegExp, string]> = [
+      [/^RSS idle, 3 s after the first scrape/, ''],
+      [/^RSS after [\d,]+ scrapes at 4 connections/, '<= 2'],
+      [/^anonymous memory after those [\d,]+ scrapes/, ''],
+      [/^CPU seconds per 1,000 of those/, '<= 0.5'],
+      [/^RSS after \d+ s at 1 scrape\/s/, '<= 2'],
+      [/^anonymous memory after those \d+ s at 1 scrape\/s/, ''],
+      [/^CPU over those \d+ s at 1 scrape\/s, idle included/, '<= 1'],
+      [/^exec to first successful scrape/, '<= 2'],
+      [/^scrapes\/s on scrape, 4 connections/, '>= 3'],
+      [/^scrapes\/s in background/, '>= 8'],
+      [/^p99 on scrape, 4 connections/, '<= 1'],
+      [/^p99 in background, 4 connections/, '<= 1'],
+    ];
+    assert.equal(perRouteRows.length, expected.length, `per-route rows:\n${perRouteRows.join('\n')}`);
+    perRouteRows.forEach((row, k) => {
       const cells = row.split('|').slice(1, -1).map((c) => c.trim());
       assert.equal(cells.length, 9, row);
+      assert.match(cells[0], expected[k][0], `row ${k + 1}`);
       for (const i of [2, 3, 5]) assert.ok(Number.isFinite(Number(cells[i])), `figure ${i}: ${row}`);
-      for (const i of [4, 6]) assert.match(cells[i], /^\d+(\.\d+)?x$/, `ratio ${i}: ${row}`);
-      if (cells[7]) assert.match(cells[8], /^(met|MISSED) \/ (met|MISSED)$/, `verdict: ${row}`);
-    }
-    for (const m of ['RSS idle', 'RSS after', 'anonymous memory', 'CPU seconds per 1,000', 'at 1 scrape/s', 'CPU over those', 'exec to first', 'scrapes/s on scrape', 'scrapes/s in background', 'p99 on scrape', 'p99 in background']) {
-      assert.ok(perRouteRows.some((l) => l.includes(m)), `per route: ${m}`);
-    }
+      for (const [i, of] of [[4, 3], [6, 5]]) {
+        if (Number(cells[2]) === 0) continue; // nothing to divide by: the ratio is '-'
+        assert.match(cells[i], /^\d+(\.\d+)?x$/, `ratio ${i}: ${row}`);
+        // The ratio is the route's figure over node_exporter's, within what printing rounded off.
+        const [a, b, r] = [Number(cells[of]), Number(cells[2]), parseFloat(cells[i])];
+        const lo = (a - half(a)) / (b + half(b)) - half(r);
+        const hi = (a + half(a)) / (b - half(b)) + half(r);
+        assert.ok(r >= lo && r <= hi, `ratio ${i} is column ${of} / node_exporter's: ${row}`);
+      }
+      assert.equal(cells[7], expected[k][1], `target: ${row}`);
+      if (expected[k][1]) assert.match(cells[8], /^(met|MISSED) \/ (met|MISSED)$/, `verdict: ${row}`);
+    });
     const png = readFileSync(join(out, 'results.png'));
     assert.ok(png.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])), 'a PNG');
     // The scaling section's mounts live in namespaces of their own: look at every process's view.
